@@ -117,9 +117,8 @@ export function resolveHeaderChip(opts?: ChipResolverOptions): GpioChipInfo {
   return selectHeaderChip(listGpioChips(opts), opts?.chipLabel);
 }
 
-/** BCM pin → sysfs GPIO number (chip base + offset). Throws GpioResolveError with a clear message. */
-export function resolveGpioLine(bcmPin: number, opts?: ChipResolverOptions): number {
-  const chip = resolveHeaderChip(opts);
+/** sysfs GPIO number of a BCM pin on an already selected chip. */
+export function lineForPin(chip: GpioChipInfo, bcmPin: number): number {
   if (!Number.isInteger(bcmPin) || bcmPin < 0 || bcmPin >= chip.ngpio) {
     throw new GpioResolveError(
       'PIN_OUT_OF_RANGE',
@@ -127,4 +126,9 @@ export function resolveGpioLine(bcmPin: number, opts?: ChipResolverOptions): num
     );
   }
   return chip.base + bcmPin;
+}
+
+/** BCM pin → sysfs GPIO number (chip base + offset). Throws GpioResolveError with a clear message. */
+export function resolveGpioLine(bcmPin: number, opts?: ChipResolverOptions): number {
+  return lineForPin(resolveHeaderChip(opts), bcmPin);
 }
