@@ -1,0 +1,41 @@
+/**
+ * Measures the end-of-frame delay (last edge → onFrame) with the default settings. On a ManualClock
+ * the figure is exact; on a real event loop add Node's timer granularity (about 1 ms) and the
+ * one-turn settle step. Run with `npx vitest run src/wiegand/frame/eof-delay.test.ts` to see the table.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../core/clock.ts';
+import { edgeTrain, harness, patternBits } from './edge-train.test-helper.ts';
+
+function measureEofDelayUs(periodUs: number, nBits: number): number {
+  const clock = new ManualClock();
+  const h = harness(clock);
+  const edges = edgeTrain(patternBits(nBits), { startUs: clock.monotonicUs() + 100, periodUs, widthUs: 50 });
+  h.play(edges);
+  // Step in 10 µs so the emission time is observed, not inferred from the timer's due time.
+  for (let i = 0; i < 10_000 && h.frames.length === 0; i++) clock.advanceUs(10);
+  expect(h.frames).toHaveLength(1);
+  expect(h.frames[0]!.bits).toHaveLength(nBits);
+  return h.emittedAtUs[0]! - edges.at(-1)!.timeUs;
+}
+
+describe('end-of-frame delay with defaults', () => {
+  const rows = [
+    { reader: '0.2 ms/bit (SIA fastest)', periodUs: 200, expectUs: 2_000 },
+    { reader: '1 ms/bit', periodUs: 1_000, expectUs: 3_000 },
+    { reader: '2 ms/bit (typical)', periodUs: 2_000, expectUs: 6_000 },
+    { reader: '5 ms/bit', periodUs: 5_000, expectUs: 15_000 },
+    { reader: '20 ms/bit (SIA slowest)', periodUs: 20_000, expectUs: 25_000 },
+  ];
+  const measured: string[] = [];
+  for (const r of rows) {
+    it(`${r.reader}: closes ${r.expectUs / 1000} ms after the last bit`, () => {
+      const us = measureEofDelayUs(r.periodUs, 26);
+      measured.push(`${r.reader.padEnd(26)} EOF delay ${(us / 1000).toFixed(2)} ms (${(us / r.periodUs).toFixed(2)} bit periods)`);
+      expect(us).toBe(r.expectUs);
+      expect(us).toBeGreaterThan(r.periodUs);
+      if (r.periodUs >= 667 && r.periodUs <= 8_333) expect(us).toBeLessThanOrEqual(3 * r.periodUs);
+    });
+  }
+  afterAll(() => console.log(measured.join('\n')));
+});

@@ -1,0 +1,256 @@
+/**
+ * Turns timestamped falling edges on D0/D1 into raw Wiegand frames. Pure: time comes from the
+ * injected Clock; no GPIO here. One assembler per reader.
+ *
+ * Rules:
+ * - A pulse on D0 is a 0, on D1 a 1 (index 0 = first bit sent).
+ * - An edge whose measured width is below `glitchUs` is noise: ignored and counted.
+ * - Pulse window: a pulse occupies its line for its measured `widthUs`, or, when the backend cannot
+ *   measure widths, for `pulseWindowUs` (default 100 µs, SIA's maximum pulse width). SIA's minimum
+ *   bit interval is 200 µs, so no legal reader ever starts a bit inside that window.
+ *   - Another edge on the SAME line inside the window is contact bounce: ignored, counted as glitch.
+ *   - An edge on the OTHER line inside the window means both lines were low at once. A reader never
+ *     does that (crosstalk, a short, two readers on one bus, or a backend that merged edges after a
+ *     stall), and the bit order is then unknowable: line fault `overlap`, the frame is discarded.
+ * - More than `maxBits` bits: line fault `too_long`, the frame is discarded.
+ * - End of frame by silence: see silence-timeout.ts. The deadline is computed from the edge's own
+ *   timestamp, not from when the edge was delivered, so a backend that delivers late (a pipe, a
+ *   busy event loop) neither shortens nor splits frames.
+ * A discarded frame keeps absorbing edges until the line goes silent, so its tail never starts a
+ * bogus new frame.
+ */
+import type { Clock, TimerHandle } from '../../core/clock.ts';
+import type { EdgeEvent, LineFault, RawFrame, ReaderId } from '../types.ts';
+import {
+  DEFAULT_SILENCE_TIMEOUT,
+  median,
+  silenceTimeoutUs,
+  validateSilenceTimeoutParams,
+  type SilenceTimeoutParams,
+} from './silence-timeout.ts';
+
+export interface FrameAssemblerOptions extends Partial<SilenceTimeoutParams> {
+  readonly reader: ReaderId;
+  readonly clock: Clock;
+  /** Longest frame accepted (default 128). */
+  readonly maxBits?: number;
+  /** Pulses narrower than this (µs) are noise (default 10). Only applies when the backend measures widths. */
+  readonly glitchUs?: number;
+  /** How long a pulse holds its line when its width is unknown (µs, default 100 = SIA max width). */
+  readonly pulseWindowUs?: number;
+  readonly source?: RawFrame['source'];
+  readonly onFrame: (frame: RawFrame) => void;
+  readonly onFault: (fault: LineFault) => void;
+}
+
+export interface FrameAssemblerCounters {
+  /** Frames emitted. */
+  readonly frames: number;
+  /** Edges ignored: too narrow, bounce inside the pulse window, or malformed. */
+  readonly glitches: number;
+  /** Frames discarded for overlapping D0/D1 activity. */
+  readonly overlaps: number;
+  /** Frames discarded for exceeding maxBits. */
+  readonly tooLong: number;
+}
+
+export const FRAME_ASSEMBLER_DEFAULTS = {
+  maxBits: 128,
+  glitchUs: 10,
+  pulseWindowUs: 100,
+  ...DEFAULT_SILENCE_TIMEOUT,
+} as const;
+
+interface OpenFrame {
+  readonly bits: Uint8Array;
+  count: number;
+  readonly firstEdgeUs: number;
+  lastEdgeUs: number;
+  lastLine: EdgeEvent['line'];
+  lastWindowUs: number;
+  readonly intervalsUs: number[];
+  deadlineUs: number;
+  discarded: boolean;
+}
+
+export class FrameAssembler {
+  private readonly reader: ReaderId;
+  private readonly clock: Clock;
+  private readonly maxBits: number;
+  private readonly glitchUs: number;
+  private readonly pulseWindowUs: number;
+  private readonly silence: SilenceTimeoutParams;
+  private readonly source: RawFrame['source'];
+  private readonly onFrame: (frame: RawFrame) => void;
+  private readonly onFault: (fault: LineFault) => void;
+
+  private frame: OpenFrame | null = null;
+  private timer: TimerHandle | null = null;
+  /** Set when the deadline has passed and we gave pending I/O one loop turn to deliver late edges. */
+  private settling = false;
+  private readonly count = { frames: 0, glitches: 0, overlaps: 0, tooLong: 0 };
+
+  constructor(opts: FrameAssemblerOptions) {
+    this.reader = opts.reader;
+    this.clock = opts.clock;
+    this.maxBits = opts.maxBits ?? FRAME_ASSEMBLER_DEFAULTS.maxBits;
+    this.glitchUs = opts.glitchUs ?? FRAME_ASSEMBLER_DEFAULTS.glitchUs;
+    this.pulseWindowUs = opts.pulseWindowUs ?? FRAME_ASSEMBLER_DEFAULTS.pulseWindowUs;
+    this.silence = {
+      periodMultiple: opts.periodMultiple ?? FRAME_ASSEMBLER_DEFAULTS.periodMultiple,
+      floorMs: opts.floorMs ?? FRAME_ASSEMBLER_DEFAULTS.floorMs,
+      ceilingMs: opts.ceilingMs ?? FRAME_ASSEMBLER_DEFAULTS.ceilingMs,
+    };
+    validateSilenceTimeoutParams(this.silence);
+    if (!(Number.isInteger(this.maxBits) && this.maxBits >= 1)) {
+      throw new RangeError(`maxBits must be a positive integer; got ${this.maxBits}`);
+    }
+    this.source = opts.source ?? 'gpio';
+    this.onFrame = opts.onFrame;
+    this.onFault = opts.onFault;
+  }
+
+  counters(): FrameAssemblerCounters {
+    return { ...this.count };
+  }
+
+  /** Feeds one falling edge. Never throws on bad input. */
+  edge(e: EdgeEvent): void {
+    if ((e.line !== 'D0' && e.line !== 'D1') || !Number.isFinite(e.timeUs)) {
+      this.count.glitches++;
+      return;
+    }
+    const width = e.widthUs !== undefined && Number.isFinite(e.widthUs) ? e.widthUs : undefined;
+    if (width !== undefined && width < this.glitchUs) {
+      this.count.glitches++;
+      return;
+    }
+    // A backend that delivers in batches may hand us the start of the next frame before our
+    // timer ran: the edge's own timestamp says the previous frame is over.
+    if (this.frame !== null && e.timeUs > this.frame.deadlineUs) this.close();
+
+    const windowUs = width ?? this.pulseWindowUs;
+    const f = this.frame;
+    if (f === null) {
+      this.frame = {
+        bits: new Uint8Array(this.maxBits),
+        count: 0,
+        firstEdgeUs: e.timeUs,
+        lastEdgeUs: e.timeUs,
+        lastLine: e.line,
+        lastWindowUs: windowUs,
+        intervalsUs: [],
+        deadlineUs: e.timeUs,
+        discarded: false,
+      };
+      this.appendBit(this.frame, e);
+      return;
+    }
+
+    const dt = e.timeUs - f.lastEdgeUs;
+    if (dt < f.lastWindowUs) {
+      if (e.line === f.lastLine) {
+        this.count.glitches++;
+        return;
+      }
+      if (!f.discarded) {
+        f.discarded = true;
+        this.count.overlaps++;
+        this.onFault({
+          reader: this.reader,
+          kind: 'overlap',
+          atUs: e.timeUs,
+          detail: `${e.line} fell ${dt} µs after ${f.lastLine} (pulse window ${f.lastWindowUs} µs)`,
+        });
+      }
+      f.lastEdgeUs = Math.max(f.lastEdgeUs, e.timeUs);
+      this.arm(f);
+      return;
+    }
+    // The interval list only feeds the period estimate; past maxBits it has all it needs.
+    if (f.intervalsUs.length < this.maxBits) f.intervalsUs.push(dt);
+    f.lastEdgeUs = e.timeUs;
+    f.lastLine = e.line;
+    f.lastWindowUs = windowUs;
+    this.appendBit(f, e);
+  }
+
+  /** Drops any partial frame and its timer (on stop). */
+  dispose(): void {
+    this.cancelTimer();
+    this.frame = null;
+  }
+
+  private appendBit(f: OpenFrame, e: EdgeEvent): void {
+    if (f.count < this.maxBits) {
+      f.bits[f.count] = e.line === 'D1' ? 1 : 0;
+    } else if (!f.discarded) {
+      f.discarded = true;
+      this.count.tooLong++;
+      this.onFault({ reader: this.reader, kind: 'too_long', atUs: e.timeUs, detail: `more than ${this.maxBits} bits` });
+    }
+    f.count++;
+    this.arm(f);
+  }
+
+  private arm(f: OpenFrame): void {
+    const timeoutUs = silenceTimeoutUs(f.intervalsUs, this.silence);
+    f.deadlineUs = f.lastEdgeUs + timeoutUs;
+    this.schedule(f, timeoutUs);
+  }
+
+  private schedule(f: OpenFrame, timeoutUs: number): void {
+    this.cancelTimer();
+    this.settling = false;
+    // Late delivery: part of the silence has already elapsed. An edge clock ahead of ours is
+    // clamped to a full timeout so the frame still ends.
+    const remainingUs = Math.min(timeoutUs, Math.max(0, f.deadlineUs - this.clock.monotonicUs()));
+    this.timer = this.clock.setTimeout(() => this.onTimer(), remainingUs / 1000);
+  }
+
+  private onTimer(): void {
+    this.timer = null;
+    const f = this.frame;
+    if (f === null) return;
+    const timeoutUs = silenceTimeoutUs(f.intervalsUs, this.silence);
+    const remainingUs = f.deadlineUs - this.clock.monotonicUs();
+    if (remainingUs > 0 && remainingUs <= timeoutUs) {
+      // Woken early (timer resolution): wait out the rest.
+      this.schedule(f, timeoutUs);
+      return;
+    }
+    if (!this.settling) {
+      // The event loop runs due timers before reading I/O, so after a stall our timer can fire
+      // while edges of this very frame sit unread in the backend's pipe. One 0 ms turn lets them
+      // in; an edge inside the deadline extends the frame, one past it closes it first.
+      this.settling = true;
+      this.timer = this.clock.setTimeout(() => this.onTimer(), 0);
+      return;
+    }
+    this.close();
+  }
+
+  private close(): void {
+    const f = this.frame;
+    this.cancelTimer();
+    this.frame = null;
+    if (f === null || f.discarded) return;
+    this.count.frames++;
+    this.onFrame({
+      reader: this.reader,
+      bits: f.bits.slice(0, f.count),
+      firstEdgeUs: f.firstEdgeUs,
+      lastEdgeUs: f.lastEdgeUs,
+      bitPeriodUs: f.intervalsUs.length > 0 ? median(f.intervalsUs) : 0,
+      source: this.source,
+    });
+  }
+
+  private cancelTimer(): void {
+    if (this.timer !== null) {
+      this.clock.clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.settling = false;
+  }
+}
