@@ -1,0 +1,7 @@
+import type { Migration } from './migration.ts';
+import { initialSchema } from './001-initial.ts';
+
+export type { Migration } from './migration.ts';
+
+/** Every migration, in order. Append only: a shipped migration is never edited. */
+export const MIGRATIONS: readonly Migration[] = [initialSchema];
