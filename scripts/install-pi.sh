@@ -30,7 +30,7 @@ fi
 (cd "$prefix" && npm ci --omit=dev --no-audit --no-fund)
 
 if [ ! -f /etc/doorctl/config.yaml ]; then
-  sed "s/^board: .*/board: $board/" "$prefix/hardware/config.example.yaml" > /etc/doorctl/config.yaml
+  sed "s/^  board: pi4/  board: $board/" "$prefix/hardware/config.example.yaml" > /etc/doorctl/config.yaml
   echo "wrote /etc/doorctl/config.yaml (board $board): review pins, readers and doors"
 fi
 chown -R doorctl:doorctl /var/lib/doorctl

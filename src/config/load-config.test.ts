@@ -43,3 +43,11 @@ describe('configuration', () => {
     expect(() => loadConfig(join(dir, 'missing.yaml'), {})).toThrow(/cannot read configuration/);
   });
 });
+
+describe('shipped example configuration', () => {
+  it('validates', () => {
+    const cfg = loadConfig(new URL('../../hardware/config.example.yaml', import.meta.url).pathname, {});
+    expect(cfg.readers.map((r) => r.capture.type)).toEqual(['gpiomon', 'serial']);
+    expect(cfg.doors[1]!.lockType).toBe('fail_safe');
+  });
+});
