@@ -11,6 +11,7 @@ export interface CommandIo {
 export type Command = (args: string[], io: CommandIo) => Promise<number>;
 
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  decode: { summary: 'show how a Wiegand bitstring reads in each format (JSON)', load: async () => (await import('./commands/decode.ts')).run },
 };
 
 function usage(): string {
