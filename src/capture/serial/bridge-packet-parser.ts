@@ -19,7 +19,7 @@ export type BridgeLineError = Extract<BridgePacketError, { class: 'line' }>;
 export type BridgeParserEvent =
   | { type: 'packet'; packet: BridgePacket }
   | { type: 'line_error'; error: BridgeLineError }
-  | { type: 'skipped'; bytes: number };
+  | { type: 'skipped'; bytes: number; rejected: number };
 
 export const bridgeFraming = {
   length: BRIDGE_PACKET_LENGTH,
@@ -35,8 +35,8 @@ export class BridgePacketParser extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, cb: TransformCallback): void {
-    const { packets, skipped } = this.scanner.push(chunk);
-    if (skipped > 0) this.push({ type: 'skipped', bytes: skipped } satisfies BridgeParserEvent);
+    const { packets, skipped, rejected } = this.scanner.push(chunk);
+    if (skipped > 0) this.push({ type: 'skipped', bytes: skipped, rejected } satisfies BridgeParserEvent);
     for (const raw of packets) {
       const r = decodeBridgePacket(raw);
       // Framing errors cannot occur here: the scanner only hands out framed windows.
@@ -48,7 +48,7 @@ export class BridgePacketParser extends Transform {
 
   override _flush(cb: TransformCallback): void {
     const rest = this.scanner.drain();
-    if (rest > 0) this.push({ type: 'skipped', bytes: rest } satisfies BridgeParserEvent);
+    if (rest > 0) this.push({ type: 'skipped', bytes: rest, rejected: 0 } satisfies BridgeParserEvent);
     cb();
   }
 }

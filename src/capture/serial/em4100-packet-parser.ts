@@ -11,7 +11,7 @@ import { PresentationFilter } from './presentation-filter.ts';
 export type Em4100ParserEvent =
   | { type: 'card'; value: bigint }
   | { type: 'repeat'; value: bigint }
-  | { type: 'skipped'; bytes: number };
+  | { type: 'skipped'; bytes: number; rejected: number };
 
 export const em4100Framing = {
   length: EM4100_PACKET_LENGTH,
@@ -37,8 +37,8 @@ export class Em4100PacketParser extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, cb: TransformCallback): void {
-    const { packets, skipped } = this.scanner.push(chunk);
-    if (skipped > 0) this.push({ type: 'skipped', bytes: skipped } satisfies Em4100ParserEvent);
+    const { packets, skipped, rejected } = this.scanner.push(chunk);
+    if (skipped > 0) this.push({ type: 'skipped', bytes: skipped, rejected } satisfies Em4100ParserEvent);
     for (const raw of packets) {
       const r = decodeEm4100Packet(raw);
       if (!r.ok) continue; // cannot happen: the scanner only hands out framed windows
@@ -50,7 +50,7 @@ export class Em4100PacketParser extends Transform {
 
   override _flush(cb: TransformCallback): void {
     const rest = this.scanner.drain();
-    if (rest > 0) this.push({ type: 'skipped', bytes: rest } satisfies Em4100ParserEvent);
+    if (rest > 0) this.push({ type: 'skipped', bytes: rest, rejected: 0 } satisfies Em4100ParserEvent);
     cb();
   }
 }

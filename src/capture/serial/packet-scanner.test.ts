@@ -10,9 +10,9 @@ describe('PacketScanner', () => {
   it('holds back an incomplete packet until the rest arrives', () => {
     const s = new PacketScanner(bridgeFraming);
     const p = heartbeat(1);
-    expect(s.push(p.subarray(0, 10))).toEqual({ packets: [], skipped: 0 });
+    expect(s.push(p.subarray(0, 10))).toEqual({ packets: [], skipped: 0, rejected: 0 });
     expect(s.pendingBytes).toBe(10);
-    expect(s.push(p.subarray(10))).toEqual({ packets: [p], skipped: 0 });
+    expect(s.push(p.subarray(10))).toEqual({ packets: [p], skipped: 0, rejected: 0 });
     expect(s.pendingBytes).toBe(0);
   });
 
@@ -21,7 +21,7 @@ describe('PacketScanner', () => {
     const damaged = Buffer.from(heartbeat(0));
     damaged[7] = 0x55;
     const good = heartbeat(2);
-    expect(s.push(Buffer.concat([damaged, good]))).toEqual({ packets: [good], skipped: 16 });
+    expect(s.push(Buffer.concat([damaged, good]))).toEqual({ packets: [good], skipped: 16, rejected: 1 });
   });
 
   it('recovers after a lost byte inside a packet', () => {
@@ -29,7 +29,7 @@ describe('PacketScanner', () => {
     const a = heartbeat(0);
     const b = heartbeat(3);
     const truncated = Buffer.concat([a.subarray(0, 5), a.subarray(6)]);
-    expect(s.push(Buffer.concat([truncated, b]))).toEqual({ packets: [b], skipped: 15 });
+    expect(s.push(Buffer.concat([truncated, b]))).toEqual({ packets: [b], skipped: 15, rejected: 1 });
   });
 
   it('drain() gives up the pending tail', () => {

@@ -15,6 +15,8 @@ export interface ScanResult {
   readonly packets: Buffer[];
   /** Bytes dropped while re-aligning in this call. */
   readonly skipped: number;
+  /** Windows that began with the start byte but failed the check (bad CRC, end byte, digits). */
+  readonly rejected: number;
 }
 
 export class PacketScanner {
@@ -32,6 +34,7 @@ export class PacketScanner {
     const buf = this.pending.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.pending, chunk]);
     const packets: Buffer[] = [];
     let skipped = 0;
+    let rejected = 0;
     let pos = 0;
     for (;;) {
       const start = buf.indexOf(startByte, pos);
@@ -47,13 +50,14 @@ export class PacketScanner {
         packets.push(Buffer.from(buf.subarray(pos, pos + length)));
         pos += length;
       } else {
+        rejected += 1;
         skipped += 1;
         pos += 1;
       }
     }
     // Copy so a large chunk is not kept alive by a few pending bytes.
     this.pending = Buffer.from(buf.subarray(pos));
-    return { packets, skipped };
+    return { packets, skipped, rejected };
   }
 
   /** Drops what is pending (end of stream) and says how many bytes that was. */
