@@ -3,6 +3,7 @@
  * Defaults describe the simulation setup a development machine gets with no configuration file.
  */
 import { z } from 'zod';
+import { KEYPAD_MODES, type KeypadMode } from '../wiegand/keypad/keypad-modes.ts';
 
 const pin = z.number().int().min(0).max(53);
 const ms = z.number().int().min(0);
@@ -21,15 +22,6 @@ const captureSchema = z.discriminatedUnion('type', [
     .strict(),
 ]);
 
-export const KEYPAD_MODES = [
-  '4bit',
-  '8bit_complement_high',
-  '8bit_complement_low_swapped',
-  '6bit_nibble_parity',
-  '6bit_rosslare_format',
-  '26bit_pin_as_card',
-] as const;
-
 export const READER_MODES = ['card', 'pin', 'card_or_pin', 'card_and_pin'] as const;
 
 const readerSchema = z
@@ -42,7 +34,7 @@ const readerSchema = z
     formats: z.array(z.string().min(1)).min(1).default(['H10301', 'H10306', 'H10302', 'raw']),
     keypad: z
       .object({
-        mode: z.enum(KEYPAD_MODES),
+        mode: z.enum(KEYPAD_MODES as [KeypadMode, ...KeypadMode[]]),
         siteCode: z.number().int().min(0).max(255).default(0),
         pinTimeoutMs: ms.default(5000),
         maxLength: z.number().int().min(1).max(16).default(8),
