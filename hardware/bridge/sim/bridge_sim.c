@@ -7,7 +7,7 @@
  * stdout, one line each:
  *   PTY <path>                              once, when the pty is ready
  *   FRAME_END <ch> <cycle> <monotonic_us>   last bit of a `frame` driven
- *   PKT <cycle> <monotonic_us> <hex>        a valid packet left the UART (uart_tap.h)
+ *   PKT <first> <last> <monotonic_us> <hex> a valid packet left the UART (uart_tap.h)
  *   ISR <vector> count=<n> max=<cycles>     at exit, per interrupt vector (isr_probe.h)
  *   DONE cycles=<n> packets=<n> dropped_bytes=<n>
  * It exits <tail-ms> (default 300) after the script's end once stdin ends or says `end`,

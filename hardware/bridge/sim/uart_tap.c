@@ -6,6 +6,7 @@
 #include "uart_tap.h"
 
 static uint8_t buf[PACKET_SIZE];
+static uint64_t byte_cycle[PACKET_SIZE];
 static unsigned len;
 static uint64_t packets, dropped;
 
@@ -20,10 +21,12 @@ static void on_byte(struct avr_irq_t *irq, uint32_t value, void *param)
 {
 	avr_t *avr = param;
 	(void)irq;
+	byte_cycle[len] = avr->cycle;
 	buf[len++] = (uint8_t)value;
 	if (len == PACKET_SIZE) {
 		if (buf[0] == PACKET_SYNC && packet_crc8(buf, PACKET_SIZE - 1) == buf[PACKET_SIZE - 1]) {
-			printf("PKT %llu %llu ", (unsigned long long)avr->cycle, (unsigned long long)monotonic_us());
+			printf("PKT %llu %llu %llu ", (unsigned long long)byte_cycle[0], (unsigned long long)avr->cycle,
+					(unsigned long long)monotonic_us());
 			for (unsigned i = 0; i < PACKET_SIZE; i++)
 				printf("%02X", buf[i]);
 			printf("\n");
@@ -31,6 +34,7 @@ static void on_byte(struct avr_irq_t *irq, uint32_t value, void *param)
 			len = 0;
 		} else {
 			memmove(buf, buf + 1, --len);
+			memmove(byte_cycle, byte_cycle + 1, len * sizeof byte_cycle[0]);
 			dropped++;
 		}
 	}

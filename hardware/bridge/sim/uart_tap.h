@@ -1,8 +1,8 @@
 /*
  * Watches the bytes the firmware writes to UART0, re-aligns them into 16-byte bridge packets
  * exactly as a receiver must (drop one byte until sync and CRC fit) and prints each one:
- *   PKT <cycle> <monotonic_us> <32 hex digits>
- * The cycle is when the firmware wrote the packet's last byte to UDR0.
+ *   PKT <first_cycle> <last_cycle> <monotonic_us> <32 hex digits>
+ * The cycles are when the firmware wrote the packet's first and last byte to UDR0.
  */
 #ifndef BRIDGE_SIM_UART_TAP_H
 #define BRIDGE_SIM_UART_TAP_H

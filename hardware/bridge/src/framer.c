@@ -13,6 +13,7 @@ typedef struct {
 	uint8_t glitches;
 	uint8_t glitch_reported;
 	uint32_t last_glitch;
+	uint32_t last_unseen;	/* last pulse that was over before its interrupt read the pin */
 } channel_t;
 
 static channel_t channels[CHANNEL_COUNT];
@@ -68,7 +69,7 @@ static void expire_glitches(channel_t *c, uint32_t now)
 	}
 }
 
-void framer_glitch(uint8_t channel, uint32_t ticks)
+static void count_glitch(uint8_t channel, uint32_t ticks)
 {
 	channel_t *c = &channels[channel];
 	expire_glitches(c, ticks);
@@ -80,6 +81,16 @@ void framer_glitch(uint8_t channel, uint32_t ticks)
 		emit_packet(PACKET_LINE_FAULT, channel, 0, data);
 		c->glitch_reported = 1;
 	}
+}
+
+void framer_unseen_pulse(uint8_t channel, uint32_t ticks)
+{
+	channel_t *c = &channels[channel];
+	/* Both edges of such a pulse may each raise an interrupt that reads the line high: count once. */
+	uint8_t echo = c->glitches && since(ticks, c->last_unseen) < (int32_t)GLITCH_MAX_WIDTH;
+	c->last_unseen = ticks;
+	if (!echo)
+		count_glitch(channel, ticks);
 }
 
 void framer_edge(uint8_t line, uint8_t high, uint32_t ticks)
@@ -98,13 +109,13 @@ void framer_edge(uint8_t line, uint8_t high, uint32_t ticks)
 	}
 	if (!(c->low & mask)) {
 		/* Rose without a seen fall: the pulse ended before the interrupt could read it. */
-		framer_glitch(channel, ticks);
+		framer_unseen_pulse(channel, ticks);
 		return;
 	}
 	c->low &= (uint8_t)~mask;
 	uint32_t width = ticks - c->fall[which];
 	if (width < GLITCH_MAX_WIDTH)
-		framer_glitch(channel, ticks);
+		count_glitch(channel, ticks);
 	else if (width <= PULSE_MAX_WIDTH)
 		add_bit(c, which, c->fall[which]);
 }

@@ -42,7 +42,7 @@ static void drain_edges(uint32_t now)
 	edge_t edge;
 	while (capture_pop(&edge, now)) {
 		if (edge.code & EDGE_UNRESOLVED)
-			framer_glitch((edge.code & EDGE_LINE_MASK) >> 1, edge.ticks);
+			framer_unseen_pulse((edge.code & EDGE_LINE_MASK) >> 1, edge.ticks);
 		else
 			framer_edge(edge.code & EDGE_LINE_MASK, edge.code & EDGE_HIGH, edge.ticks);
 	}
