@@ -91,6 +91,21 @@ describe('CredentialIndex row validation', () => {
   });
 });
 
+describe('CredentialIndex bulk reload', () => {
+  it('replaces the whole content, presized by expected counts', () => {
+    const index = new CredentialIndex(16);
+    index.loadBulk([card(1, 10n), card(2, 11n)]);
+    const many = Array.from({ length: 5000 }, (_, i) => card(100 + i, BigInt(2 ** 33 + i)));
+    expect(index.loadBulk([...many, { id: 9, type: 'inputCode', value: '42', lock: 'first' }], { card: 5000, inputCode: 1 }))
+      .toEqual({ loaded: 5001, rejected: [] });
+    expect(index.size).toBe(5001);
+    expect(index.get(1)).toBeUndefined();
+    expect(index.findSlot('card', 10n)).toBe(-1);
+    expect(index.columns.id[index.findSlot('card', BigInt(2 ** 33 + 4999))]).toBe(5099);
+    expect(index.columns.id[index.findSlot('inputCode', '42')]).toBe(9);
+  });
+});
+
 describe('CredentialIndex updates', () => {
   it('moves an identifier to a new number and type, freeing the old number', () => {
     const index = new CredentialIndex();

@@ -233,12 +233,19 @@ export class CredentialIndex {
 
   /**
    * Replace the whole content with `rows` (start-up, restore). Bad rows are skipped and reported,
-   * never thrown. `sizeHint` (e.g. SELECT COUNT(*)) avoids regrowing the columns.
+   * never thrown. `expected` (e.g. SELECT type, COUNT(*) … GROUP BY type) sizes the columns and
+   * tables once instead of regrowing them, which saves time and transient memory.
    */
-  loadBulk(rows: Iterable<IdentifierRow>, sizeHint = 0): BulkLoadResult {
+  loadBulk(rows: Iterable<IdentifierRow>, expected: Partial<Record<IdentifierType, number>> = {}): BulkLoadResult {
     this.clear();
-    if (sizeHint > this.capacity) this.grow(sizeHint);
-    this.slotById.reserve(sizeHint);
+    let total = 0;
+    for (const type of IDENTIFIER_TYPE_NAMES) {
+      const count = expected[type] ?? 0;
+      total += count;
+      this.numKeys[TYPE_CODE[type]]!.reserve(count);
+    }
+    if (total > this.capacity) this.grow(total);
+    this.slotById.reserve(total);
     const rejected: Array<{ id: number; reason: RowError }> = [];
     let loaded = 0;
     for (const row of rows) {
