@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../core/clock.ts';
+import { silentLogger } from '../core/logger.ts';
+import { JOURNAL_LOST, createJournal } from './journal.ts';
+import { createJournalWriter } from './journal-writer.ts';
+import { useTempDbs } from './temp-db.test-helper.ts';
+
+const temp = useTempDbs();
+
+function setup(opts: { maxBatch?: number; maxBuffered?: number } = {}) {
+  const db = temp.fresh();
+  const clock = new ManualClock();
+  const journal = createJournal(db);
+  const writer = createJournalWriter(journal, { clock, logger: silentLogger, flushIntervalMs: 20, ...opts });
+  return { db, clock, journal, writer };
+}
+
+describe('journal writer', () => {
+  it('append never writes; the timer writes the batch in one go', () => {
+    const { clock, journal, writer } = setup();
+    for (let i = 0; i < 5; i++) writer.append({ ts: clock.now(), type: 'granted', credential: String(i) });
+    expect(journal.size()).toBe(0);
+    clock.advanceMs(19);
+    expect(journal.size()).toBe(0);
+    clock.advanceMs(1);
+    expect(journal.size()).toBe(5);
+    expect(writer.stats()).toMatchObject({ buffered: 0, written: 5 });
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('a full batch is written at the next tick, still not on the caller path', () => {
+    const { clock, journal, writer } = setup({ maxBatch: 4 });
+    for (let i = 0; i < 4; i++) writer.append({ ts: 0, type: 'denied' });
+    expect(journal.size()).toBe(0);
+    clock.advanceMs(0);
+    expect(journal.size()).toBe(4);
+  });
+
+  it('flushNow and close write what is pending; appends after close are counted as lost', () => {
+    const { journal, writer } = setup();
+    writer.append({ ts: 1, type: 'granted' });
+    expect(writer.flushNow()).toBe(1);
+    writer.append({ ts: 2, type: 'granted' });
+    writer.close();
+    expect(journal.size()).toBe(2);
+    writer.append({ ts: 3, type: 'granted' });
+    expect(writer.stats().lost).toBe(1);
+  });
+
+  it('keeps events through a failed flush and records events it had to drop', () => {
+    const { db, clock, journal, writer } = setup({ maxBatch: 2, maxBuffered: 3 });
+    db.sqlite.exec("CREATE TRIGGER jam BEFORE INSERT ON journal BEGIN SELECT RAISE(ABORT, 'disk trouble'); END");
+    for (let i = 0; i < 5; i++) writer.append({ ts: i, type: 'granted' });
+    clock.advanceMs(0);
+    expect(writer.stats()).toMatchObject({ buffered: 3, lost: 2, failedFlushes: 1 });
+    db.sqlite.exec('DROP TRIGGER jam');
+    clock.advanceMs(1000);
+    const entries = journal.query({ order: 'asc' }).entries;
+    expect(entries.map((e) => e.type)).toEqual(['granted', 'granted', 'granted', JOURNAL_LOST]);
+    expect(entries.at(-1)!.details).toEqual({ lost: 2 });
+  });
+});

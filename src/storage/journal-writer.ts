@@ -1,0 +1,103 @@
+import type { Clock, TimerHandle } from '../core/clock.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Journal, JournalEvent } from './journal.ts';
+
+export interface JournalWriterOptions {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Longest an event waits in memory before its batch is written. Default 25 ms. */
+  readonly flushIntervalMs?: number;
+  /** A batch this large is written at the next timer tick (0 ms) instead of waiting. Default 256. */
+  readonly maxBatch?: number;
+  /** Memory bound while SQLite is failing; events beyond it are counted as lost. Default 100,000. */
+  readonly maxBuffered?: number;
+}
+
+export interface JournalWriterStats {
+  readonly buffered: number;
+  readonly written: number;
+  /** Events dropped in memory (buffer full or writer closed); each loss is also journalled. */
+  readonly lost: number;
+  readonly failedFlushes: number;
+}
+
+/**
+ * Batches journal events so the access path never waits for SQLite: `append` only pushes to an
+ * array (O(1)); a Clock timer writes everything pending in one transaction. If a flush fails (disk
+ * full, I/O error) the events stay buffered for the next attempt, up to `maxBuffered`.
+ */
+export function createJournalWriter(journal: Journal, opts: JournalWriterOptions) {
+  const { clock, logger } = opts;
+  const interval = Math.max(0, opts.flushIntervalMs ?? 25);
+  const maxBatch = Math.max(1, opts.maxBatch ?? 256);
+  const maxBuffered = Math.max(maxBatch, opts.maxBuffered ?? 100_000);
+  let buffer: JournalEvent[] = [];
+  let timer: TimerHandle | undefined;
+  let timerIsImmediate = false;
+  let lostUnrecorded = 0;
+  let closed = false;
+  const stats = { written: 0, lost: 0, failedFlushes: 0 };
+
+  function schedule(ms: number): void {
+    if (timer !== undefined) {
+      if (ms > 0 || timerIsImmediate) return;
+      clock.clearTimeout(timer);
+    }
+    timerIsImmediate = ms === 0;
+    timer = clock.setTimeout(() => {
+      timer = undefined;
+      flushNow();
+    }, ms);
+  }
+
+  function append(event: JournalEvent): void {
+    if (closed || buffer.length >= maxBuffered) {
+      stats.lost++;
+      lostUnrecorded++;
+      return;
+    }
+    buffer.push(event);
+    schedule(buffer.length >= maxBatch ? 0 : interval);
+  }
+
+  /** Writes everything pending now, in one transaction. Returns the number of events written. */
+  function flushNow(): number {
+    if (timer !== undefined) {
+      clock.clearTimeout(timer);
+      timer = undefined;
+    }
+    if (buffer.length === 0 && lostUnrecorded === 0) return 0;
+    const batch = buffer;
+    const lost = lostUnrecorded;
+    buffer = [];
+    lostUnrecorded = 0;
+    try {
+      const outcome = journal.insertBatch(batch, clock.now(), lost);
+      stats.written += batch.length;
+      if (outcome.dropped > 0) logger.info({ dropped: outcome.dropped }, 'journal bound reached: oldest rows dropped');
+      return batch.length;
+    } catch (err) {
+      stats.failedFlushes++;
+      logger.error({ err, pending: batch.length }, 'journal flush failed; keeping events for the next attempt');
+      buffer = batch.concat(buffer);
+      lostUnrecorded += lost;
+      if (!closed) schedule(Math.max(interval, 1000));
+      return 0;
+    }
+  }
+
+  return {
+    append,
+    flushNow,
+    /** Flushes what is pending and stops; later appends are counted as lost. */
+    close(): void {
+      flushNow();
+      closed = true;
+      if (timer !== undefined) clock.clearTimeout(timer);
+      timer = undefined;
+    },
+    stats: (): JournalWriterStats => ({ buffered: buffer.length, ...stats }),
+  };
+}
+
+export type JournalWriter = ReturnType<typeof createJournalWriter>;

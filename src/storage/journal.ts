@@ -1,0 +1,246 @@
+import type { Statement } from 'better-sqlite3';
+import type { Db } from './database.ts';
+import { clampLimit } from './validate.ts';
+
+/** One journal event as the daemon reports it. */
+export interface JournalEvent {
+  /** Wall-clock ms. */
+  readonly ts: number;
+  /** e.g. 'granted', 'denied', 'unknown_frame', 'door_forced'. */
+  readonly type: string;
+  readonly reader?: string | null;
+  readonly door?: string | null;
+  readonly identifierUid?: string | null;
+  /**
+   * The credential number as read (card numbers, raw-frame keys). Never keypad digits: for PIN and
+   * access-code entries put the matched identifier/code id in `identifierUid` and leave this null.
+   */
+  readonly credential?: string | null;
+  readonly reason?: string | null;
+  /** Extra facts, e.g. raw bits of an unknown or parity-failed frame. Secret-looking keys are redacted. */
+  readonly details?: Readonly<Record<string, unknown>> | null;
+}
+
+export interface JournalEntry {
+  readonly seq: number;
+  readonly ts: number;
+  readonly type: string;
+  readonly reader: string | null;
+  readonly door: string | null;
+  readonly identifierUid: string | null;
+  readonly credential: string | null;
+  readonly reason: string | null;
+  readonly details: Record<string, unknown> | null;
+}
+
+export interface JournalQuery {
+  /** Inclusive lower bound, ms. */
+  readonly from?: number;
+  /** Exclusive upper bound, ms. */
+  readonly to?: number;
+  readonly type?: string;
+  readonly reader?: string;
+  readonly door?: string;
+  readonly identifierUid?: string;
+  readonly credential?: string;
+  /** 1..1000, default 100. */
+  readonly limit?: number;
+  /** `next` from the previous page. */
+  readonly cursor?: string;
+  /** Newest first (default) or oldest first. */
+  readonly order?: 'desc' | 'asc';
+}
+
+export interface JournalPage {
+  readonly entries: JournalEntry[];
+  /** Present when more rows may follow: pass it back as `cursor`. */
+  readonly next?: string;
+}
+
+export interface JournalOptions {
+  /** Upper bound on rows kept; the oldest go first. Default 1,000,000. */
+  readonly maxRows?: number;
+  /**
+   * When the bound is passed, the journal is trimmed to `maxRows - dropChunk` rows plus the drop
+   * record (default chunk 0.1 % of maxRows, at least 1), so it does not fill with one drop record
+   * per flush.
+   */
+  readonly dropChunk?: number;
+}
+
+export interface InsertOutcome {
+  readonly lastSeq: number;
+  /** Old rows removed to stay within maxRows (a `journal_dropped` row records them). */
+  readonly dropped: number;
+}
+
+/** Journal row types written by storage itself. */
+export const JOURNAL_DROPPED = 'journal_dropped';
+export const JOURNAL_LOST = 'journal_lost';
+
+const MAX_TEXT = 256;
+
+function text(v: unknown): string | null {
+  return typeof v === 'string' ? v.slice(0, MAX_TEXT) : null;
+}
+
+const SECRET_KEY = /pin|passw|secret|token|api_?key|^code$/i;
+
+/** Recursively replaces values under secret-looking keys; bigints become decimal strings. */
+function detailsJson(details: Readonly<Record<string, unknown>> | null | undefined): string | null {
+  if (details == null) return null;
+  try {
+    return JSON.stringify(details, (key, value: unknown) => {
+      if (key !== '' && SECRET_KEY.test(key)) return '[redacted]';
+      return typeof value === 'bigint' ? value.toString(10) : value;
+    });
+  } catch {
+    return JSON.stringify({ unserializable: true });
+  }
+}
+
+type FilterKey = 'type' | 'reader' | 'door' | 'identifierUid' | 'credential';
+const FILTER_COLUMNS: Readonly<Record<FilterKey, string>> = {
+  type: 'type',
+  reader: 'reader',
+  door: 'door',
+  identifierUid: 'identifier_uid',
+  credential: 'credential',
+};
+const FILTER_KEYS = Object.keys(FILTER_COLUMNS) as FilterKey[];
+
+interface JournalDbRow {
+  seq: number;
+  ts: number;
+  type: string;
+  reader: string | null;
+  door: string | null;
+  identifier_uid: string | null;
+  credential: string | null;
+  reason: string | null;
+  details_json: string | null;
+}
+
+function toEntry(r: JournalDbRow): JournalEntry {
+  return {
+    seq: r.seq,
+    ts: r.ts,
+    type: r.type,
+    reader: r.reader,
+    door: r.door,
+    identifierUid: r.identifier_uid,
+    credential: r.credential,
+    reason: r.reason,
+    details: r.details_json === null ? null : (JSON.parse(r.details_json) as Record<string, unknown>),
+  };
+}
+
+function parseCursor(cursor: string | undefined): { ts: number; seq: number } | undefined {
+  const m = cursor === undefined ? null : /^(-?\d+):(\d+)$/.exec(cursor);
+  return m ? { ts: Number(m[1]), seq: Number(m[2]) } : undefined;
+}
+
+export type Journal = ReturnType<typeof createJournal>;
+
+export function createJournal(db: Db, opts: JournalOptions = {}) {
+  const maxRows = Math.max(2, Math.trunc(opts.maxRows ?? 1_000_000));
+  const dropChunk = Math.min(maxRows - 1, Math.max(1, Math.trunc(opts.dropChunk ?? Math.ceil(maxRows / 1000))));
+  const s = db.sqlite;
+  const insert = s.prepare<[number, string, string | null, string | null, string | null, string | null, string | null, string | null]>(
+    `INSERT INTO journal (ts, type, reader, door, identifier_uid, credential, reason, details_json)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const minSeq = s.prepare('SELECT MIN(seq) FROM journal').pluck();
+  const maxSeq = s.prepare('SELECT MAX(seq) FROM journal').pluck();
+  const dropUpTo = s.prepare<[number]>('DELETE FROM journal WHERE seq <= ?');
+  const queries = new Map<string, Statement<Record<string, unknown>, JournalDbRow>>();
+
+  /** A malformed event is still written (never fails the batch): bad ts → now, bad text → null. */
+  function put(e: JournalEvent, nowMs: number): number {
+    const info = insert.run(
+      Number.isFinite(e.ts) ? Math.trunc(e.ts) : nowMs,
+      typeof e.type === 'string' && e.type.length > 0 ? e.type.slice(0, MAX_TEXT) : 'invalid_event',
+      text(e.reader),
+      text(e.door),
+      text(e.identifierUid),
+      text(e.credential),
+      text(e.reason),
+      detailsJson(e.details),
+    );
+    return Number(info.lastInsertRowid);
+  }
+
+  /**
+   * Rows are only ever removed as a prefix, so max - min + 1 is the row count (an upper bound if
+   * someone deleted from the middle) without a full COUNT(*) over a million rows.
+   */
+  function enforceBound(lastSeq: number, nowMs: number): number {
+    const first = minSeq.get() as number | null;
+    if (first === null || lastSeq - first + 1 <= maxRows) return 0;
+    const keep = maxRows - dropChunk;
+    const upTo = lastSeq - keep;
+    const dropped = dropUpTo.run(upTo).changes;
+    put({ ts: nowMs, type: JOURNAL_DROPPED, details: { dropped, up_to_seq: upTo, max_rows: maxRows } }, nowMs);
+    return dropped;
+  }
+
+  function statementFor(q: JournalQuery, withCursor: boolean): Statement<Record<string, unknown>, JournalDbRow> {
+    const desc = q.order !== 'asc';
+    const used = FILTER_KEYS.filter((k) => q[k] !== undefined);
+    const key = `${desc ? 'd' : 'a'}${withCursor ? 'c' : ''}:${used.join(',')}`;
+    let stmt = queries.get(key);
+    if (!stmt) {
+      const where = ['ts >= @from', 'ts < @to', ...used.map((k) => `${FILTER_COLUMNS[k]} = @${k}`)];
+      if (withCursor) where.push(desc ? '(ts, seq) < (@cts, @cseq)' : '(ts, seq) > (@cts, @cseq)');
+      const dir = desc ? 'DESC' : 'ASC';
+      stmt = s.prepare<Record<string, unknown>, JournalDbRow>(
+        `SELECT * FROM journal WHERE ${where.join(' AND ')} ORDER BY ts ${dir}, seq ${dir} LIMIT @limit`,
+      );
+      queries.set(key, stmt);
+    }
+    return stmt;
+  }
+
+  return {
+    maxRows,
+    /**
+     * Writes a batch in one transaction, then trims the oldest rows if over maxRows and records
+     * the trim. `lost` > 0 (events the writer could not keep in memory) is recorded as well.
+     */
+    insertBatch(events: readonly JournalEvent[], nowMs: number, lost = 0): InsertOutcome {
+      return db.withTransaction(() => {
+        let lastSeq = (maxSeq.get() as number | null) ?? 0;
+        for (const e of events) lastSeq = put(e, nowMs);
+        if (lost > 0) lastSeq = put({ ts: nowMs, type: JOURNAL_LOST, details: { lost } }, nowMs);
+        const dropped = enforceBound(lastSeq, nowMs);
+        return { lastSeq: dropped > 0 ? lastSeq + 1 : lastSeq, dropped };
+      });
+    },
+    /** Filtered, time-windowed, keyset-paginated query (each filter has a (column, ts) index). */
+    query(q: JournalQuery = {}): JournalPage {
+      const limit = clampLimit(q.limit);
+      const cursor = parseCursor(q.cursor);
+      const params: Record<string, unknown> = {
+        from: q.from ?? Number.MIN_SAFE_INTEGER,
+        to: q.to ?? Number.MAX_SAFE_INTEGER,
+        limit: limit + 1,
+      };
+      for (const k of FILTER_KEYS) if (q[k] !== undefined) params[k] = q[k];
+      if (cursor) {
+        params.cts = cursor.ts;
+        params.cseq = cursor.seq;
+      }
+      const rows = statementFor(q, cursor !== undefined).all(params);
+      const entries = rows.slice(0, limit).map(toEntry);
+      const last = entries.at(-1);
+      return rows.length > limit && last ? { entries, next: `${last.ts}:${last.seq}` } : { entries };
+    },
+    /** Rows currently kept (see enforceBound for why this is not COUNT(*)). */
+    size(): number {
+      const first = minSeq.get() as number | null;
+      const last = maxSeq.get() as number | null;
+      return first === null || last === null ? 0 : last - first + 1;
+    },
+    lastSeq: (): number => (maxSeq.get() as number | null) ?? 0,
+  };
+}
