@@ -54,10 +54,6 @@ export class NumericKeyTable {
     return this.vals[i]! - 1;
   }
 
-  has(key: number): boolean {
-    return this.vals[this.find(key)] !== 0;
-  }
-
   /** value must be an int32 ≥ 0. */
   set(key: number, value: number): void {
     let i = this.find(key);
