@@ -12,6 +12,7 @@ export type Command = (args: string[], io: CommandIo) => Promise<number>;
 
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
   decode: { summary: 'show how a Wiegand bitstring reads in each format (JSON)', load: async () => (await import('./commands/decode.ts')).run },
+  sim: { summary: 'simulated reader: send cards, bits, keys or EM4100 ids to a serial device or sim socket', load: async () => (await import('./commands/sim.ts')).run },
 };
 
 function usage(): string {
