@@ -136,13 +136,16 @@ class BridgeRun {
     return this.received.filter((r) => r.packet.kind === 'heartbeat');
   }
 
-  /** Ends the script, waits for the harness to finish (it prints its ISR figures then) and closes the port. */
+  /**
+   * Closes the port while the pty still exists, then ends the script and waits for the harness to
+   * exit (it prints its ISR figures then).
+   */
   async finish(): Promise<void> {
+    const port = this.port;
+    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
     this.child.stdin.end('end\n');
     await Promise.race([this.exited, new Promise((r) => setTimeout(r, 5000))]);
     if (this.child.exitCode === null) this.child.kill('SIGKILL');
-    const port = this.port;
-    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
     expect(this.child.exitCode).toBe(0);
   }
 }
