@@ -87,7 +87,8 @@ function applyMigrations(sqlite: Sqlite, migrations: readonly Migration[], path:
 
 export function openDatabase(opts: OpenDatabaseOptions = {}): Db {
   const dataDir = resolve(opts.dataDir ?? './data');
-  mkdirSync(dataDir, { recursive: true });
+  // Owner-only: the file holds PIN and password hashes and the access journal.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const path = join(dataDir, opts.file ?? 'doorctl.db');
   const migrations = opts.migrations ?? MIGRATIONS;
   checkMigrationOrder(migrations);
