@@ -64,7 +64,7 @@ export interface SerialReaderCounters {
   realignDrops: number;
   /** Framed packets that said something invalid (bit count, trailing data, unknown kind …). */
   lineErrors: number;
-  /** Frames, faults or heartbeats on a channel with no reader mapped. */
+  /** Frames or faults on a channel with no reader mapped (heartbeats are tracked by channel). */
   unmappedChannel: number;
   /** EM4100 repeats folded into an earlier presentation. */
   repeats: number;
@@ -202,18 +202,29 @@ export function createSerialReader(config: SerialReaderConfig, deps: SerialReade
     }, wait);
   }
 
+  function openFailed(err: Error): void {
+    counters.openFailures += 1;
+    if (lastError !== err.message) log.warn({ err: err.message }, 'cannot open serial device; will retry');
+    lastError = err.message;
+    scheduleReopen();
+  }
+
   function open(): void {
-    const candidate = new SerialPort({ path: config.path, baudRate: config.baudRate ?? DEFAULT_BAUD_RATE[config.kind], autoOpen: false });
+    let candidate: SerialPort;
+    try {
+      candidate = new SerialPort({ path: config.path, baudRate: config.baudRate ?? DEFAULT_BAUD_RATE[config.kind], autoOpen: false });
+    } catch (err) {
+      // The constructor throws on options it cannot use (an empty path, a bad baud rate).
+      openFailed(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
     candidate.on('error', (err: Error) => {
       lastError = err.message;
       log.warn({ err: err.message }, 'serial port error');
     });
     candidate.open((err) => {
       if (err) {
-        counters.openFailures += 1;
-        if (lastError !== err.message) log.warn({ err: err.message }, 'cannot open serial device; will retry');
-        lastError = err.message;
-        scheduleReopen();
+        openFailed(err);
         return;
       }
       if (!running) {
