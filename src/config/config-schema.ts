@@ -61,14 +61,22 @@ const doorSchema = z
   .object({
     id: z.number().int().min(1).max(2),
     name: z.string().default(''),
-    lockType: z.enum(['fail_secure', 'fail_safe']).default('fail_secure'),
-    relayActiveLow: z.boolean().default(false),
+    /** fail-secure strike (locked when unpowered) or fail-safe maglock (locked while powered). */
+    lockType: z.enum(['fail-secure', 'fail-safe']).default('fail-secure'),
+    /** Most relay modules switch on a low input. */
+    relayPolarity: z.enum(['active-high', 'active-low']).default('active-low'),
+    /** The relay contact the lock supply runs through. */
+    relayContact: z.enum(['NO', 'NC']).default('NO'),
     pulseMs: ms.default(3000),
-    cancelOnOpen: z.boolean().default(true),
-    heldOpenPrealarmMs: ms.default(20_000),
+    rexPulseMs: ms.default(5000),
+    cancelRelockOnOpen: z.boolean().default(true),
+    heldOpenPreAlarmMs: ms.default(20_000),
     heldOpenAlarmMs: ms.default(30_000),
     rex: z.enum(['unlock', 'monitor', 'none']).default('unlock'),
+    /** Whether a door contact is wired (board profile pin). */
     contact: z.boolean().default(true),
+    /** Level of the contact input when the door is open (reed switch to ground with pull-up: 1). */
+    contactOpenLevel: z.union([z.literal(0), z.literal(1)]).default(1),
   })
   .strict();
 
@@ -88,9 +96,12 @@ export const configSchema = z
       }, 'unknown IANA time zone'),
     gpio: z
       .object({
+        /** auto: chardev, else onoff; the simulator only on a machine with no GPIO at all. */
         backend: z.enum(['auto', 'sim', 'onoff', 'chardev']).default('auto'),
         board: z.string().default('pi4'),
         chip: z.string().default('gpiochip0'),
+        /** Whether a tamper switch is wired to the board profile's tamper pin. */
+        tamper: z.boolean().default(false),
       })
       .strict()
       .prefault({}),

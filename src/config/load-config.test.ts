@@ -13,7 +13,7 @@ describe('configuration', () => {
     expect(cfg.dataDir).toBe('./data');
     expect(cfg.api.host).toBe('127.0.0.1');
     expect(cfg.readers.map((r) => [r.id, r.door, r.capture.type])).toEqual([['door1', 1, 'sim'], ['door2', 2, 'sim']]);
-    expect(cfg.doors.map((d) => [d.id, d.lockType, d.pulseMs])).toEqual([[1, 'fail_secure', 3000], [2, 'fail_secure', 3000]]);
+    expect(cfg.doors.map((d) => [d.id, d.lockType, d.pulseMs])).toEqual([[1, 'fail-secure', 3000], [2, 'fail-secure', 3000]]);
   });
 
   it('names the bad key in the error', () => {
@@ -48,6 +48,6 @@ describe('shipped example configuration', () => {
   it('validates', () => {
     const cfg = loadConfig(new URL('../../hardware/config.example.yaml', import.meta.url).pathname, {});
     expect(cfg.readers.map((r) => r.capture.type)).toEqual(['gpiomon', 'serial']);
-    expect(cfg.doors[1]!.lockType).toBe('fail_safe');
+    expect(cfg.doors[1]!.lockType).toBe('fail-safe');
   });
 });
