@@ -145,6 +145,22 @@ describe('FrameAssembler: noise and faults', () => {
     expect(h.frames.map((f) => bitsToString(f.bits))).toEqual([a, '0110']);
   });
 
+  it('waits out a steady delivery lag longer than the silence timeout instead of splitting', () => {
+    // Every edge reaches us 5 ms after it happened (a loaded Pi, a pipe); at 2 ms/bit the silence
+    // timeout is 6 ms, so closing on timestamps alone would cut after every bit.
+    const clock = new ManualClock();
+    const h = harness(clock);
+    const bits = typicalFrame('H10301');
+    const edges = edgeTrain(bits, { startUs: clock.monotonicUs() + 100, periodUs: 2_000 });
+    for (const e of edges) {
+      clock.advanceUs(e.timeUs + 5_000 - clock.monotonicUs());
+      h.asm.edge(e);
+    }
+    clock.advanceMs(100);
+    expect(h.frames.map((f) => bitsToString(f.bits))).toEqual([bits]);
+    expect(h.emittedAtUs[0]! - edges.at(-1)!.timeUs).toBe(6_000 + 5_000);
+  });
+
   it('lets edges still in the pipe when the deadline timer fires extend the frame (settle turn)', () => {
     // A clock whose timers fire only when told, one at a time, to act out an event-loop stall:
     // the deadline timer runs first, then the poll phase delivers the rest of the frame.

@@ -13,9 +13,12 @@
  *     does that (crosstalk, a short, two readers on one bus, or a backend that merged edges after a
  *     stall), and the bit order is then unknowable: line fault `overlap`, the frame is discarded.
  * - More than `maxBits` bits: line fault `too_long`, the frame is discarded.
- * - End of frame by silence: see silence-timeout.ts. The deadline is computed from the edge's own
- *   timestamp, not from when the edge was delivered, so a backend that delivers late (a pipe, a
- *   busy event loop) neither shortens nor splits frames.
+ * - End of frame by silence: see silence-timeout.ts. The deadline is computed from the edges' own
+ *   timestamps, so where a frame ends does not depend on when edges were delivered. The timer that
+ *   notices the silence waits, on top of the deadline, as long as this frame's edges took to reach
+ *   us (capped at the ceiling): a backend that delivers through a pipe from a busy process (a Pi
+ *   under load) hands us the next edge about that late, and closing before it arrives would split
+ *   the frame. With prompt delivery (ManualClock tests, an idle Pi) this costs nothing.
  * A discarded frame keeps absorbing edges until the line goes silent, so its tail never starts a
  * bogus new frame.
  */
@@ -70,6 +73,8 @@ interface OpenFrame {
   lastWindowUs: number;
   readonly intervalsUs: number[];
   deadlineUs: number;
+  /** Largest delivery lag (arrival − timestamp) of this frame's edges, capped at the ceiling. */
+  lagUs: number;
   discarded: boolean;
 }
 
@@ -130,6 +135,7 @@ export class FrameAssembler {
     if (this.frame !== null && e.timeUs > this.frame.deadlineUs) this.close();
 
     const windowUs = width ?? this.pulseWindowUs;
+    const lagUs = Math.min(this.silence.ceilingMs * 1000, Math.max(0, this.clock.monotonicUs() - e.timeUs));
     const f = this.frame;
     if (f === null) {
       this.frame = {
@@ -141,12 +147,14 @@ export class FrameAssembler {
         lastWindowUs: windowUs,
         intervalsUs: [],
         deadlineUs: e.timeUs,
+        lagUs,
         discarded: false,
       };
       this.appendBit(this.frame, e);
       return;
     }
 
+    f.lagUs = Math.max(f.lagUs, lagUs);
     const dt = e.timeUs - f.lastEdgeUs;
     if (dt < f.lastWindowUs) {
       if (e.line === f.lastLine) {
@@ -201,10 +209,10 @@ export class FrameAssembler {
 
   private schedule(f: OpenFrame, timeoutUs: number): void {
     this.cancelTimer();
-    this.settling = false;
-    // Late delivery: part of the silence has already elapsed. An edge clock ahead of ours is
-    // clamped to a full timeout so the frame still ends.
-    const remainingUs = Math.min(timeoutUs, Math.max(0, f.deadlineUs - this.clock.monotonicUs()));
+    // remaining = deadline − now: with late delivery part of the silence has already elapsed.
+    // An edge clock ahead of ours is clamped to a full wait so the frame still ends.
+    const waitUs = timeoutUs + f.lagUs;
+    const remainingUs = Math.min(waitUs, Math.max(0, f.deadlineUs + f.lagUs - this.clock.monotonicUs()));
     this.timer = this.clock.setTimeout(() => this.onTimer(), remainingUs / 1000);
   }
 
@@ -213,8 +221,8 @@ export class FrameAssembler {
     const f = this.frame;
     if (f === null) return;
     const timeoutUs = silenceTimeoutUs(f.intervalsUs, this.silence);
-    const remainingUs = f.deadlineUs - this.clock.monotonicUs();
-    if (remainingUs > 0 && remainingUs <= timeoutUs) {
+    const remainingUs = f.deadlineUs + f.lagUs - this.clock.monotonicUs();
+    if (remainingUs > 0 && remainingUs <= timeoutUs + f.lagUs) {
       // Woken early (timer resolution): wait out the rest.
       this.schedule(f, timeoutUs);
       return;
