@@ -1,0 +1,159 @@
+/**
+ * The admin HTTP API as an express app (the daemon listens on it; default 127.0.0.1:8080).
+ *
+ * Cross-cutting behaviour: JSON bodies up to `bodyLimit` (10 MB default, enough for a
+ * 10,000-identifier batch several times over); malformed JSON is a 400 "Wrong JSON body", never a
+ * 500; every error is `{"error": ...}` JSON without stack traces; security headers on every
+ * answer; no x-powered-by; request counts and durations in the shared prom-client registry.
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { Counter, Histogram, Registry } from 'prom-client';
+import type { Clock } from '../core/clock.ts';
+import type { Logger } from '../core/logger.ts';
+import { InvalidInputError } from '../service/invalid-input.ts';
+import type { Services } from '../service/services.ts';
+import { DOCS_CSP, renderDocsPage } from './docs-page.ts';
+import { ApiError } from './errors.ts';
+import { createRouteRegistry, routerFor } from './route-registry.ts';
+import { registerAuthRoutes } from './routes/auth.ts';
+import { registerIdentifierRoutes } from './routes/identifiers.ts';
+import { registerSettingsRoutes } from './routes/settings.ts';
+import { registerSystemRoutes } from './routes/system.ts';
+import { registerUserRoutes } from './routes/users.ts';
+import { WRONG_JSON_BODY, wrongTypeOf } from './wrong-body.ts';
+
+export const DEFAULT_BODY_LIMIT = '10mb';
+export const BODY_TOO_LARGE = 'Request body too large';
+export const NOT_FOUND = 'Not found';
+export const INTERNAL_ERROR = 'Internal server error';
+
+export interface AppOptions {
+  readonly services: Services;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** The daemon's registry, so its metrics and the API's are served together. Default: a new one. */
+  readonly metrics?: Registry;
+  /** Largest accepted request body (bytes or an express size string). Default 10 MB. */
+  readonly bodyLimit?: string | number;
+  /** express `trust proxy` (the client address used for login throttling). Default false. */
+  readonly trustProxy?: boolean | number | string;
+  /** Check each reply against its declared schema; for tests. */
+  readonly validateResponses?: boolean;
+  readonly health?: () => Record<string, unknown>;
+  readonly version?: string;
+}
+
+const JSON_CSP = "default-src 'none'; frame-ancestors 'none'";
+
+function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Content-Security-Policy', JSON_CSP);
+  res.setHeader('Cache-Control', 'no-store');
+  next();
+}
+
+/** The metric of that name if already registered (the daemon may build the app twice), else a new one. */
+function metricsFor(registry: Registry) {
+  const requests =
+    (registry.getSingleMetric('doorctl_http_requests_total') as Counter<'method' | 'route' | 'status'> | undefined) ??
+    new Counter({
+      name: 'doorctl_http_requests_total',
+      help: 'Admin API requests by method, route and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers: [registry],
+    });
+  const duration =
+    (registry.getSingleMetric('doorctl_http_request_duration_seconds') as Histogram<'method' | 'route'> | undefined) ??
+    new Histogram({
+      name: 'doorctl_http_request_duration_seconds',
+      help: 'Admin API request duration',
+      labelNames: ['method', 'route'] as const,
+      buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2, 10],
+      registers: [registry],
+    });
+  return { requests, duration };
+}
+
+/** Body-parser failures (they carry `type`) → client errors; anything else is ours. */
+function bodyParserError(err: unknown): ApiError | undefined {
+  if (typeof err !== 'object' || err === null || !('type' in err)) return undefined;
+  switch ((err as { type: unknown }).type) {
+    case 'entity.parse.failed':
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return new ApiError(400, WRONG_JSON_BODY);
+    case 'entity.too.large':
+      return new ApiError(413, BODY_TOO_LARGE);
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return new ApiError(415, 'Unsupported content encoding');
+    default:
+      return undefined;
+  }
+}
+
+export function createApp(opts: AppOptions) {
+  const { services, logger, clock } = opts;
+  const metrics = opts.metrics ?? new Registry();
+  const { requests, duration } = metricsFor(metrics);
+  const registry = createRouteRegistry();
+  registerAuthRoutes(registry, services);
+  registerIdentifierRoutes(registry, services);
+  registerUserRoutes(registry, services);
+  registerSettingsRoutes(registry, services);
+  registerSystemRoutes(registry, services, { metrics, health: opts.health });
+  const document = registry.document({
+    title: 'doorctl admin API',
+    version: opts.version ?? '1',
+    description:
+      'Wiegand door controller administration. Batch routes answer HTTP 200 with per-item `extended_info` results; ' +
+      'single-entity routes answer failures as `{"error": <extended_info code>}`.',
+  });
+  const docsHtml = renderDocsPage(document as unknown as Record<string, unknown>);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('trust proxy', opts.trustProxy ?? false);
+  app.use(securityHeaders);
+  app.use((req, res, next) => {
+    const startUs = clock.monotonicUs();
+    res.on('finish', () => {
+      const route = typeof req.route?.path === 'string' ? req.baseUrl + req.route.path : 'unmatched';
+      requests.inc({ method: req.method, route, status: String(res.statusCode) });
+      duration.observe({ method: req.method, route }, (clock.monotonicUs() - startUs) / 1e6);
+    });
+    next();
+  });
+  app.use(express.json({ limit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT, type: ['application/json', 'application/*+json', 'text/json'] }));
+
+  app.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  app.get('/docs', (_req, res) => {
+    res.setHeader('Content-Security-Policy', DOCS_CSP);
+    res.type('html').send(docsHtml);
+  });
+  app.use(routerFor(registry, { authenticate: services.auth.authenticate, validateResponses: opts.validateResponses }));
+
+  app.use((_req: Request, res: Response) => {
+    res.status(404).json({ error: NOT_FOUND });
+  });
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    let e = err instanceof ApiError ? err : bodyParserError(err);
+    if (!e && err instanceof InvalidInputError) e = new ApiError(400, wrongTypeOf(err.path, err.location));
+    if (!e) {
+      logger.error({ err, method: req.method, path: req.path }, 'admin API request failed');
+      e = new ApiError(500, INTERNAL_ERROR);
+    }
+    if (res.headersSent) return;
+    for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
+    res.status(e.status).json({ error: e.error });
+  });
+
+  return Object.assign(app, { openapi: document, routeSpecs: registry.routes });
+}
+
+export type App = ReturnType<typeof createApp>;

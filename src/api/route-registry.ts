@@ -1,0 +1,211 @@
+/**
+ * One declaration per route: its zod schemas both validate requests and generate the OpenAPI 3.1
+ * document, so the document cannot drift from what the server accepts.
+ *
+ * Order of checks for every route: authentication (401), role (403), path, query, body (400),
+ * then the handler. Handlers return `{status?, body}`; thrown ApiError / InvalidInputError become
+ * JSON errors in the error handler.
+ */
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { z } from 'zod';
+import type { AdminRole } from '../storage/admin-accounts.ts';
+import type { Principal } from '../service/auth.ts';
+import { ADMIN_REQUIRED, ApiError, LOG_IN } from './errors.ts';
+import { ErrorSchema } from './schemas/common.ts';
+import { wrongInputMessage } from './wrong-body.ts';
+
+/** public: anyone; operator: admin or operator accounts/keys; admin: admin only. */
+export type Access = 'public' | 'operator' | 'admin';
+
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface ResponseSpec {
+  readonly description: string;
+  readonly schema?: z.ZodType;
+  /** Default application/json. */
+  readonly contentType?: string;
+}
+
+export interface Reply {
+  readonly status?: number;
+  readonly body: unknown;
+  readonly contentType?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface RouteContext<Q, P, B> {
+  readonly query: Q;
+  readonly params: P;
+  readonly body: B;
+  /** Undefined only on public routes. */
+  readonly principal: Principal | undefined;
+  readonly req: Request;
+}
+
+type AnyObject = z.ZodObject<z.ZodRawShape>;
+
+export interface RouteSpec<Q extends AnyObject, P extends AnyObject, B extends z.ZodType> {
+  readonly method: Method;
+  /** OpenAPI form: `/api/v1/access/identifier/item/{uid}`. */
+  readonly path: string;
+  readonly summary: string;
+  readonly description?: string;
+  readonly tags: readonly string[];
+  readonly access: Access;
+  readonly query?: Q;
+  readonly params?: P;
+  /** The body schema as documented. */
+  readonly body?: B;
+  /**
+   * When the body's shape depends on the query (seed 000: single vs batch mode), the schema to
+   * validate with (undefined: no body expected); `body` then documents the union of the shapes.
+   * The handler must then narrow `body` by the same query test.
+   */
+  readonly bodyFor?: (query: z.infer<Q>) => z.ZodType | undefined;
+  /** Extra request content types documented besides JSON (e.g. XML). */
+  readonly extraBodyTypes?: readonly string[];
+  readonly responses: Readonly<Record<number, ResponseSpec>>;
+  readonly handler: (ctx: RouteContext<z.infer<Q>, z.infer<P>, z.infer<B>>) => Promise<Reply> | Reply;
+}
+
+export type Authenticate = (bearer: string) => Principal | undefined;
+
+export interface MountOptions {
+  readonly authenticate: Authenticate;
+  /** Check every reply against its declared schema (tests): a mismatch is a 500. */
+  readonly validateResponses?: boolean;
+}
+
+/** The vendor extension naming the least role an operation needs (absent on public routes). */
+export const ROLE_EXTENSION = 'x-required-role';
+export const BEARER_SCHEME = 'bearerAuth';
+
+const ROLE_RANK: Record<AdminRole, number> = { operator: 1, admin: 2 };
+
+function bearerOf(req: Request): string | undefined {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
+  return m?.[1];
+}
+
+function expressPath(path: string): string {
+  return path.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1');
+}
+
+function parseInput<T>(schema: z.ZodType<T>, input: unknown, location: 'body' | 'query' | 'params'): T {
+  const r = schema.safeParse(input);
+  if (!r.success) throw new ApiError(400, wrongInputMessage(location, input, r.error.issues));
+  return r.data;
+}
+
+/** The errors every route of a kind can answer, added to its documented responses. */
+function standardErrors(spec: RouteSpec<AnyObject, AnyObject, z.ZodType>): Record<number, ResponseSpec> {
+  const errors: Record<number, ResponseSpec> = {};
+  if (spec.query || spec.params || spec.body) errors[400] = { description: 'Wrong JSON body (or wrong query/path parameters); the text names the field', schema: ErrorSchema };
+  if (spec.access !== 'public') errors[401] = { description: 'Unauthorized request: `{"error":"Log In"}`', schema: ErrorSchema };
+  if (spec.access === 'admin') errors[403] = { description: 'Administrator rights required', schema: ErrorSchema };
+  if (spec.body) errors[413] = { description: 'Request body too large', schema: ErrorSchema };
+  return errors;
+}
+
+export function createRouteRegistry() {
+  const openapi = new OpenAPIRegistry();
+  openapi.registerComponent('securitySchemes', BEARER_SCHEME, {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A login token from POST /api/v1/login, or an API key (`seam_...`).',
+  });
+  const routes: Array<RouteSpec<AnyObject, AnyObject, z.ZodType>> = [];
+
+  function add<Q extends AnyObject, P extends AnyObject, B extends z.ZodType>(spec: RouteSpec<Q, P, B>): void {
+    const s = spec as unknown as RouteSpec<AnyObject, AnyObject, z.ZodType>;
+    routes.push(s);
+    const responses = { ...standardErrors(s), ...s.responses };
+    openapi.registerPath({
+      method: s.method,
+      path: s.path,
+      summary: s.summary,
+      description: s.description,
+      tags: [...s.tags],
+      ...(s.access === 'public' ? {} : { security: [{ [BEARER_SCHEME]: [] }], [ROLE_EXTENSION]: s.access }),
+      request: {
+        query: s.query,
+        params: s.params,
+        body: s.body
+          ? {
+              required: true,
+              content: Object.fromEntries(
+                ['application/json', ...(s.extraBodyTypes ?? [])].map((t) => [t, { schema: s.body! }]),
+              ),
+            }
+          : undefined,
+      },
+      responses: Object.fromEntries(
+        Object.entries(responses).map(([status, r]) => [
+          status,
+          {
+            description: r.description,
+            ...(r.schema ? { content: { [r.contentType ?? 'application/json']: { schema: r.schema } } } : {}),
+          },
+        ]),
+      ),
+    });
+  }
+
+  function authorize(spec: RouteSpec<AnyObject, AnyObject, z.ZodType>, req: Request, authenticate: Authenticate): Principal | undefined {
+    if (spec.access === 'public') return undefined;
+    const bearer = bearerOf(req);
+    const principal = bearer === undefined ? undefined : authenticate(bearer);
+    if (!principal) throw new ApiError(401, LOG_IN, { 'WWW-Authenticate': 'Bearer' });
+    if (ROLE_RANK[principal.role] < ROLE_RANK[spec.access]) throw new ApiError(403, ADMIN_REQUIRED);
+    return principal;
+  }
+
+  function checkReply(spec: RouteSpec<AnyObject, AnyObject, z.ZodType>, reply: Reply, status: number): void {
+    const schema = spec.responses[status]?.schema;
+    if (!schema) throw new Error(`${spec.method.toUpperCase()} ${spec.path}: undeclared response status ${status}`);
+    const r = schema.safeParse(reply.body);
+    if (!r.success) throw new Error(`${spec.method.toUpperCase()} ${spec.path}: reply does not match its schema: ${r.error.message}`);
+  }
+
+  function mount(router: Router, opts: MountOptions): void {
+    for (const spec of routes) {
+      router[spec.method](expressPath(spec.path), async (req: Request, res: Response, next: NextFunction) => {
+        try {
+          const principal = authorize(spec, req, opts.authenticate);
+          const params = spec.params ? parseInput(spec.params, req.params, 'params') : {};
+          const query = spec.query ? parseInput(spec.query, req.query, 'query') : {};
+          const bodySchema = spec.bodyFor ? spec.bodyFor(query as never) : spec.body;
+          const body = bodySchema ? parseInput(bodySchema, req.body, 'body') : undefined;
+          const reply = await spec.handler({ query, params, body, principal, req });
+          const status = reply.status ?? 200;
+          if (opts.validateResponses) checkReply(spec, reply, status);
+          for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
+          if (reply.contentType && typeof reply.body === 'string') res.status(status).type(reply.contentType).send(reply.body);
+          else res.status(status).json(reply.body);
+        } catch (err) {
+          next(err);
+        }
+      });
+    }
+  }
+
+  function document(info: { title: string; version: string; description?: string }) {
+    return new OpenApiGeneratorV31(openapi.definitions).generateDocument({
+      openapi: '3.1.0',
+      info,
+      servers: [{ url: '/' }],
+    });
+  }
+
+  return { add, mount, document, routes: routes as ReadonlyArray<RouteSpec<AnyObject, AnyObject, z.ZodType>> };
+}
+
+export type RouteRegistry = ReturnType<typeof createRouteRegistry>;
+
+/** A fresh express Router for the registry's routes (JSON bodies are parsed by the app). */
+export function routerFor(registry: RouteRegistry, opts: MountOptions): Router {
+  const router = express.Router();
+  registry.mount(router, opts);
+  return router;
+}

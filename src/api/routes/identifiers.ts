@@ -1,0 +1,153 @@
+/** Identifier routes: seed 000 (PUT by type/number, single or batch) and the BAS-IP item surface. */
+import { z } from 'zod';
+import type { Services } from '../../service/services.ts';
+import { ApiError } from '../errors.ts';
+import type { RouteRegistry } from '../route-registry.ts';
+import {
+  BatchDeleteSchema,
+  BatchUpdateSchema,
+  CreateSchema,
+  IdentifierPageSchema,
+  IdentifierViewSchema,
+  ListQuery,
+  PatchSchema,
+  ResultListSchema,
+  SingleUpdateSchema,
+  TypeNumberQuery,
+  UidParams,
+  UpdateBodySchema,
+} from '../schemas/identifiers.ts';
+import { unwrap } from './unwrap.ts';
+
+const TAGS = ['Identifiers'];
+const PER_ITEM = 'Per-identifier results, always HTTP 200: failures are reported per item in `extended_info`; the database is modified only for successful items.';
+
+export function registerIdentifierRoutes(registry: RouteRegistry, services: Services): void {
+  const ids = services.identifiers;
+
+  registry.add({
+    method: 'put',
+    path: '/api/v1/access/identifiers',
+    summary: 'Update identifiers by type (single or list)',
+    description:
+      'Seed 000. With `number`: single update, the body is one update and its `identifier_number` is ignored. ' +
+      'Without: batch update over `list_items`, each item in its own transaction (partial success). ' +
+      '`identifier_type` in an item changes the type; changing to face_id is refused (face_id_not_supported). ' +
+      'A number that is not valid for its type in the current representation mode is a 400 naming the field; nothing is written.',
+    tags: TAGS,
+    access: 'admin',
+    query: TypeNumberQuery,
+    body: UpdateBodySchema,
+    bodyFor: (q) => (q.number === undefined ? BatchUpdateSchema : SingleUpdateSchema),
+    responses: { 200: { description: PER_ITEM, schema: ResultListSchema } },
+    handler: async ({ query, body }) => {
+      if (query.number !== undefined) {
+        return { body: { result: [ids.updateOne(query.type, query.number, body as z.infer<typeof SingleUpdateSchema>)] } };
+      }
+      const batch = body as z.infer<typeof BatchUpdateSchema>;
+      return { body: { result: await ids.updateBatch(query.type, batch.list_items) } };
+    },
+  });
+
+  registry.add({
+    method: 'delete',
+    path: '/api/v1/access/identifiers',
+    summary: 'Delete identifiers by type (single or list)',
+    description: 'With `number`: delete that identifier (no body). Without: batch delete over `list_items`.',
+    tags: TAGS,
+    access: 'admin',
+    query: TypeNumberQuery,
+    body: BatchDeleteSchema,
+    bodyFor: (q) => (q.number === undefined ? BatchDeleteSchema : undefined),
+    responses: { 200: { description: PER_ITEM, schema: ResultListSchema } },
+    handler: async ({ query, body }) => {
+      if (query.number !== undefined) return { body: { result: [ids.deleteOne(query.type, query.number)] } };
+      return { body: { result: await ids.deleteBatch(query.type, body.list_items.map((i) => i.identifier_number)) } };
+    },
+  });
+
+  registry.add({
+    method: 'get',
+    path: '/api/v1/access/identifiers',
+    summary: 'List identifiers (paginated, filterable by type and owner)',
+    tags: TAGS,
+    access: 'operator',
+    query: ListQuery,
+    responses: { 200: { description: 'One page, ordered by uid', schema: IdentifierPageSchema } },
+    handler: ({ query }) => ({ body: unwrap(ids.list(query)) }),
+  });
+
+  registry.add({
+    method: 'post',
+    path: '/api/v1/access/identifier/item',
+    summary: 'Create one identifier',
+    description: 'The owner is found by name (or created). Failures answer with the result code as `error`.',
+    tags: TAGS,
+    access: 'admin',
+    body: CreateSchema,
+    responses: {
+      201: { description: 'Created', schema: IdentifierViewSchema },
+      404: { description: 'entity_not_found' },
+      409: { description: 'number_taken_by_another_identifier, has_dublicates, number_of_identifiers_exceeded' },
+      422: { description: 'invalid_time_rules_settings, face_id_not_supported' },
+    },
+    handler: ({ body }) => ({ status: 201, body: unwrap(ids.create(body)) }),
+  });
+
+  registry.add({
+    method: 'get',
+    path: '/api/v1/access/identifier/item/{uid}',
+    summary: 'Get one identifier',
+    tags: TAGS,
+    access: 'operator',
+    params: UidParams,
+    responses: { 200: { description: 'The identifier', schema: IdentifierViewSchema }, 404: { description: 'entity_not_found' } },
+    handler: ({ params }) => {
+      const v = ids.get(params.uid);
+      if (!v) throw new ApiError(404, 'entity_not_found');
+      return { body: v };
+    },
+  });
+
+  registry.add({
+    method: 'patch',
+    path: '/api/v1/access/identifier/item/{uid}',
+    summary: 'Change fields of one identifier',
+    tags: TAGS,
+    access: 'admin',
+    params: UidParams,
+    body: PatchSchema,
+    responses: {
+      200: { description: 'The updated identifier', schema: IdentifierViewSchema },
+      404: { description: 'entity_not_found' },
+      409: { description: 'number_taken_by_another_identifier, has_dublicates' },
+      422: { description: 'invalid_time_rules_settings, face_id_not_supported' },
+    },
+    handler: ({ params, body }) => ({ body: unwrap(ids.patch(params.uid, body)) }),
+  });
+
+  registry.add({
+    method: 'delete',
+    path: '/api/v1/access/identifier/item/{uid}',
+    summary: 'Delete one identifier',
+    tags: TAGS,
+    access: 'admin',
+    params: UidParams,
+    responses: {
+      200: { description: 'Deleted', schema: z.object({ uid: z.string(), extended_info: z.literal('deleted') }) },
+      404: { description: 'entity_not_found' },
+    },
+    handler: ({ params }) => ({ body: { uid: unwrap(ids.remove(params.uid)).uid, extended_info: 'deleted' } }),
+  });
+
+  registry.add({
+    method: 'post',
+    path: '/api/v1/access/identifier/item/{uid}/passes/reset',
+    summary: 'Reset the pass counter of one identifier',
+    tags: TAGS,
+    access: 'admin',
+    params: UidParams,
+    responses: { 200: { description: 'The identifier, passes_used 0', schema: IdentifierViewSchema }, 404: { description: 'entity_not_found' } },
+    handler: ({ params }) => ({ body: unwrap(ids.resetPasses(params.uid)) }),
+  });
+}

@@ -1,0 +1,59 @@
+/**
+ * Batch writes without stalling the event loop (which also serves the door readers) and without
+ * one fsync per item.
+ *
+ * Items run in chunks; a chunk is one SQLite transaction and each item inside it is its own
+ * savepoint (`db.attempt` nests), so a failed item rolls back only its own writes. After a chunk
+ * commits, the items' after-commit actions (credential index updates) run, then the loop yields
+ * (setImmediate) before the next chunk. A chunk ends after `maxItems` items or `maxMs` of work.
+ */
+import type { Clock } from '../core/clock.ts';
+import type { Db } from '../storage/database.ts';
+
+export interface ChunkOptions {
+  readonly clock: Clock;
+  /** Items per chunk at most. Default 250. */
+  readonly maxItems?: number;
+  /** Work per chunk at most, in ms of monotonic time. Default 8 ms. */
+  readonly maxMs?: number;
+}
+
+export type AfterCommit = (action: () => void) => void;
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export async function runInChunks<I, R>(
+  db: Db,
+  items: readonly I[],
+  processItem: (item: I, index: number, afterCommit: AfterCommit) => R,
+  opts: ChunkOptions,
+): Promise<R[]> {
+  const maxItems = Math.max(1, opts.maxItems ?? 250);
+  const maxUs = (opts.maxMs ?? 8) * 1000;
+  const results: R[] = [];
+  let next = 0;
+  while (next < items.length) {
+    const pending: Array<() => void> = [];
+    const queue: AfterCommit = (action) => pending.push(action);
+    db.withTransaction(() => {
+      const startUs = opts.clock.monotonicUs();
+      const end = Math.min(items.length, next + maxItems);
+      while (next < end) {
+        results.push(processItem(items[next]!, next, queue));
+        next++;
+        if (opts.clock.monotonicUs() - startUs >= maxUs) break;
+      }
+    });
+    for (const action of pending) action();
+    if (next < items.length) await yieldToLoop();
+  }
+  return results;
+}
+
+/** One item on its own: the same after-commit contract as a batch of one. */
+export function runOne<R>(db: Db, process: (afterCommit: AfterCommit) => R): R {
+  const pending: Array<() => void> = [];
+  const result = db.withTransaction(() => process((action) => pending.push(action)));
+  for (const action of pending) action();
+  return result;
+}

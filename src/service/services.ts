@@ -1,0 +1,95 @@
+/**
+ * The service layer in one object: every business operation the admin API (and the CLI) uses,
+ * built from the open database, the credential index and the injected clock and logger.
+ */
+import type { CredentialIndex } from '../access/credential-index.ts';
+import { isIdentifierType } from '../access/identifier-key.ts';
+import type { Config } from '../config/config-schema.ts';
+import type { Clock } from '../core/clock.ts';
+import type { Logger } from '../core/logger.ts';
+import { createAdminAccountsRepository } from '../storage/admin-accounts.ts';
+import { createApiKeysRepository } from '../storage/api-keys.ts';
+import type { Db } from '../storage/database.ts';
+import { createIdentifiersRepository, type IdentifierCapacity } from '../storage/identifiers.ts';
+import { createJournal, type Journal } from '../storage/journal.ts';
+import { createJournalWriter } from '../storage/journal-writer.ts';
+import { createSessionsRepository } from '../storage/sessions.ts';
+import { createSettingsRepository } from '../storage/settings.ts';
+import { createUsersRepository } from '../storage/users.ts';
+import { createAuthService, type JournalSink } from './auth.ts';
+import type { ChunkOptions } from './chunked-batch.ts';
+import { createDoorsService, type OpenDoor } from './doors.ts';
+import { createIdentifiersService } from './identifiers.ts';
+import { createIndexSync } from './index-sync.ts';
+import type { LoginThrottleOptions } from './login-throttle.ts';
+import { createSettingsService, type WiegandSettings } from './settings.ts';
+import { createUsersService } from './users.ts';
+
+/** The parts of the configuration the services use. */
+export type ServicesConfig = Pick<Config, 'representation' | 'readers' | 'capacity'> & {
+  readonly api: Pick<Config['api'], 'tokenTtlMs'>;
+  readonly journal?: Pick<Config['journal'], 'maxRows'>;
+};
+
+export interface ServicesDeps {
+  readonly db: Db;
+  readonly index: CredentialIndex;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly config: ServicesConfig;
+  /** Where audit events go (the daemon's journal writer); default: a writer of its own on `db`. */
+  readonly journal?: JournalSink;
+  /** Provided by the daemon; without it remote open answers that no controller is attached. */
+  readonly openDoor?: OpenDoor;
+  /** Told after the Wiegand settings change. */
+  readonly onSettingsChanged?: (s: WiegandSettings) => void;
+  readonly loginThrottle?: LoginThrottleOptions;
+  readonly batchChunk?: Omit<ChunkOptions, 'clock'>;
+}
+
+function capacityOf(config: Record<string, number>): IdentifierCapacity {
+  return Object.fromEntries(Object.entries(config).filter(([type]) => isIdentifierType(type)));
+}
+
+export function createServices(deps: ServicesDeps) {
+  const { db, index, clock, logger, config } = deps;
+  const users = createUsersRepository(db, clock);
+  const identifiers = createIdentifiersRepository(db, { clock, capacity: capacityOf(config.capacity) });
+  const journalStore: Journal = createJournal(db, { maxRows: config.journal?.maxRows });
+  const ownWriter = deps.journal ? undefined : createJournalWriter(journalStore, { clock, logger });
+  const journal: JournalSink = deps.journal ?? ownWriter!;
+  const indexSync = createIndexSync(db, index, logger);
+  const settings = createSettingsService({
+    db,
+    settings: createSettingsRepository(db, clock),
+    defaults: { representation: config.representation, readers: config.readers.map((r) => ({ id: r.id, formats: r.formats })) },
+    onChange: deps.onSettingsChanged,
+  });
+  return {
+    settings,
+    identifiers: createIdentifiersService({
+      db, identifiers, users, indexSync, clock, mode: settings.mode, chunk: deps.batchChunk,
+    }),
+    users: createUsersService({ db, users, identifiers, indexSync, clock, chunk: deps.batchChunk }),
+    auth: createAuthService({
+      db,
+      accounts: createAdminAccountsRepository(db, clock),
+      sessions: createSessionsRepository(db, clock),
+      apiKeys: createApiKeysRepository(db, clock),
+      clock,
+      logger,
+      journal,
+      tokenTtlMs: config.api.tokenTtlMs,
+      throttle: deps.loginThrottle,
+    }),
+    doors: createDoorsService({ clock, journal, openDoor: deps.openDoor }),
+    journal: journalStore,
+    indexSync,
+    /** Writes out the audit events still buffered (when the services own their journal writer). */
+    close(): void {
+      ownWriter?.close();
+    },
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
