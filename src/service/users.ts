@@ -77,17 +77,27 @@ export type UsersService = ReturnType<typeof createUsersService>;
 export function createUsersService(deps: UsersServiceDeps) {
   const { db, users, identifiers, indexSync, clock } = deps;
 
-  /** Seed 002 for one item, inside the caller's savepoint. */
+  /**
+   * Seed 002 for one item (its own savepoint): the user with this link_id, else the only user
+   * with this name, is updated (fields absent from the item are kept, and so is an existing
+   * link_id: it is the server's); otherwise a user is created with the item's link_id or a new one.
+   */
   function upsertOne(item: UserBatchItem): RepoResult<UpsertedUser> {
-    const fields = { ...repoFields(item), name: item.name, ownerType: item.type ?? 'owner' };
-    if (item.link_id !== undefined) return users.upsert({ ...fields, linkId: item.link_id });
     return db.attempt(() => {
-      const sameName = users.findByName(item.name);
-      if (sameName.length > 1) return failure('has_dublicates', 'name');
-      const target = sameName[0];
-      const uuid = target?.uuid ?? randomUUID();
-      const linkId = target?.linkId ?? uuid;
-      const r = target ? users.update(uuid, { ...fields, linkId }) : users.create({ ...fields, uuid, linkId });
+      let target = item.link_id === undefined ? undefined : users.findByLinkId(item.link_id);
+      if (!target) {
+        const sameName = users.findByName(item.name);
+        if (sameName.length > 1) return failure('has_dublicates', 'name');
+        target = sameName[0];
+      }
+      const fields = repoFields(item);
+      let r: RepoResult<UserRow>;
+      if (target) {
+        r = users.update(target.uuid, { ...fields, linkId: target.linkId ?? item.link_id ?? target.uuid });
+      } else {
+        const uuid = randomUUID();
+        r = users.create({ ...fields, name: item.name, ownerType: item.type ?? 'owner', uuid, linkId: item.link_id ?? uuid });
+      }
       if (!r.ok) return r;
       return success(r.code, { user: r.value, hasDuplicates: users.countByName(r.value.name) > 1 });
     });
