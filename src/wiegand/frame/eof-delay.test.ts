@@ -25,7 +25,7 @@ describe('end-of-frame delay with defaults', () => {
     { reader: '1 ms/bit', periodUs: 1_000, expectUs: 3_000 },
     { reader: '2 ms/bit (typical)', periodUs: 2_000, expectUs: 6_000 },
     { reader: '5 ms/bit', periodUs: 5_000, expectUs: 15_000 },
-    { reader: '20 ms/bit (SIA slowest)', periodUs: 20_000, expectUs: 25_000 },
+    { reader: '20 ms/bit (SIA slowest)', periodUs: 20_000, expectUs: 30_000 },
   ];
   const measured: string[] = [];
   for (const r of rows) {
@@ -34,7 +34,7 @@ describe('end-of-frame delay with defaults', () => {
       measured.push(`${r.reader.padEnd(26)} EOF delay ${(us / 1000).toFixed(2)} ms (${(us / r.periodUs).toFixed(2)} bit periods)`);
       expect(us).toBe(r.expectUs);
       expect(us).toBeGreaterThan(r.periodUs);
-      if (r.periodUs >= 667 && r.periodUs <= 8_333) expect(us).toBeLessThanOrEqual(3 * r.periodUs);
+      if (r.periodUs >= 667 && r.periodUs <= 10_000) expect(us).toBeLessThanOrEqual(3 * r.periodUs);
     });
   }
   afterAll(() => console.log(measured.join('\n')));

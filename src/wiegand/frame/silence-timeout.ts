@@ -27,13 +27,15 @@ export const MIN_CEILING_MS = 25;
  * - floorMs 2: Node timers have 1 ms resolution, and edges reach us through a pipe from gpiomon,
  *   which can be descheduled for around a millisecond on a busy Pi; waiting less than 2 ms would
  *   split frames of very fast readers (< 0.67 ms/bit) for no useful gain.
- * - ceilingMs 25: 5 ms (25 %) above the SIA maximum interval, enough for reader clock drift, and
- *   only ever reached by readers slower than 8.3 ms/bit or while a frame has a single bit.
+ * - ceilingMs 30: 10 ms (50 %) above the SIA maximum interval. 25 ms (the hard minimum) leaves
+ *   5 ms for reader clock drift plus jitter in how late edges reach us, and a loaded test machine
+ *   did split a 20 ms/bit frame after its first bit with 25 ms. The ceiling only applies to readers
+ *   slower than 10 ms/bit and to the first bit of a frame, so typical readers never pay for it.
  */
 export const DEFAULT_SILENCE_TIMEOUT: SilenceTimeoutParams = {
   periodMultiple: 3,
   floorMs: 2,
-  ceilingMs: MIN_CEILING_MS,
+  ceilingMs: 30,
 };
 
 export function validateSilenceTimeoutParams(p: SilenceTimeoutParams): void {
