@@ -12,6 +12,8 @@ export type Command = (args: string[], io: CommandIo) => Promise<number>;
 
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
   decode: { summary: 'show how a Wiegand bitstring reads in each format (JSON)', load: async () => (await import('./commands/decode.ts')).run },
+  run: { summary: 'run the controller daemon (simulation on a machine without GPIO)', load: async () => (await import('./commands/run.ts')).run },
+  'set-password': { summary: 'set an admin account password (read from standard input)', load: async () => (await import('./commands/set-password.ts')).run },
   sim: { summary: 'simulated reader: send cards, bits, keys or EM4100 ids to a serial device or sim socket', load: async () => (await import('./commands/sim.ts')).run },
 };
 

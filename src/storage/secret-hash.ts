@@ -1,4 +1,4 @@
-import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 
 /**
  * Hashes for low-entropy secrets a person types (PINs, admin passwords): scrypt with a random
@@ -68,6 +68,18 @@ export async function verifySecret(secret: string, hash: string): Promise<boolea
   if (!parsed) return false;
   const key = await derive(secret, parsed.salt, parsed.N, parsed.r, parsed.p, parsed.key.length);
   return timingSafeEqual(key, parsed.key);
+}
+
+/**
+ * Synchronous variant for the one caller that cannot wait: the rules engine checking a card+PIN
+ * at the door (a PIN-cost scrypt, a few ms). Passwords must use the async `verifySecret`.
+ */
+export function verifySecretSync(secret: string, hash: string): boolean {
+  const parsed = parse(hash);
+  if (!parsed) return false;
+  const { N, r, p, salt, key } = parsed;
+  const derived = scryptSync(secret.normalize('NFC'), salt, key.length, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 });
+  return timingSafeEqual(derived, key);
 }
 
 /**

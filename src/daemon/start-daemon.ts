@@ -1,0 +1,227 @@
+/**
+ * The controller's composition root. Start-up order matters for safety: every relay is claimed in
+ * its safe state before the database opens, readers start only once the credential index is
+ * loaded, and the admin API listens last. Stop reverses it, relays to safe state first.
+ */
+import { EventEmitter } from 'node:events';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { Registry } from 'prom-client';
+import { CredentialIndex } from '../access/credential-index.ts';
+import { doorsOfMask, LOCK_SCOPES } from '../access/lock-scope.ts';
+import { TimeProfileSet } from '../access/time-profile.ts';
+import { createApp } from '../api/app.ts';
+import type { Config } from '../config/config-schema.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
+import type { Logger } from '../core/logger.ts';
+import { loadBoardProfile } from '../io/board-profile.ts';
+import { openGpioPort } from '../io/gpio/open-port.ts';
+import type { GpioBackendName, GpioPort } from '../io/gpio/gpio-port.ts';
+import { createServices, type Services } from '../service/services.ts';
+import { openDatabase, type Db } from '../storage/database.ts';
+import { createIdentifiersRepository } from '../storage/identifiers.ts';
+import { createJournal, type JournalEvent } from '../storage/journal.ts';
+import { createJournalWriter, type JournalWriter } from '../storage/journal-writer.ts';
+import { resolveFormatNames } from '../wiegand/format/formats.ts';
+import { AccessExecutor, type DecisionRecord } from './access-executor.ts';
+import { startCaptureSources, type CaptureSources } from './capture-sources.ts';
+import { createDoorBank, type DoorBank } from './door-bank.ts';
+import { createPinVerifier } from './pin-verifier.ts';
+import { ReaderPipeline } from './reader-pipeline.ts';
+import { createSystemdNotifier } from './systemd-notify.ts';
+
+export interface DaemonOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  readonly env?: NodeJS.ProcessEnv;
+  /** For tests: where the sysfs tree and the character devices are looked for. */
+  readonly hostRoot?: string;
+}
+
+export interface Daemon {
+  readonly gpioBackend: GpioBackendName;
+  readonly services: Services;
+  readonly index: CredentialIndex;
+  readonly doors: DoorBank;
+  readonly readers: ReadonlyMap<string, ReaderPipeline>;
+  readonly executor: AccessExecutor;
+  /** `journal` (every event as it is appended) and `decision` (DecisionRecord). */
+  readonly events: EventEmitter;
+  readonly simSocketPath: string | null;
+  readonly address: AddressInfo | null;
+  readonly db: Db;
+  /** Relays to safe state, readers and API stopped, journal flushed, database closed. */
+  stop(): Promise<void>;
+}
+
+/** A machine with neither the GPIO character device nor sysfs GPIO: a development box. */
+export function machineHasGpio(hostRoot = '/'): boolean {
+  const dev = join(hostRoot, 'dev');
+  const hasChardev = existsSync(dev) && readdirSync(dev).some((n) => /^gpiochip\d+$/.test(n));
+  return hasChardev || existsSync(join(hostRoot, 'sys/class/gpio'));
+}
+
+export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
+  const { config, logger } = opts;
+  const clock = opts.clock ?? systemClock;
+  const dataDir = resolve(config.dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o750 });
+
+  const backend = config.gpio.backend === 'auto' && !machineHasGpio(opts.hostRoot) ? 'sim' : config.gpio.backend;
+  if (backend === 'sim') logger.info('no GPIO on this machine: simulated relays and inputs');
+  const port: GpioPort = await openGpioPort({
+    backend,
+    clock,
+    logger,
+    chardev: { chip: config.gpio.chip },
+    simStateFile: join(dataDir, 'sim-gpio.json'),
+    ...(opts.hostRoot ? { sysfsRoot: join(opts.hostRoot, 'sys') } : {}),
+  });
+
+  // Until the journal exists, relay and door events wait here (the relays are claimed first).
+  const early: JournalEvent[] = [];
+  let writer: JournalWriter | null = null;
+  const events = new EventEmitter();
+  const journal = {
+    append(e: JournalEvent) {
+      if (writer) writer.append(e);
+      else early.push(e);
+      events.emit('journal', e);
+    },
+  };
+
+  const board = loadBoardProfile(config.gpio.board);
+  const doors = createDoorBank({
+    port, board, doors: config.doors, readers: config.readers, tamper: config.gpio.tamper, clock, logger,
+    events: {
+      relay: (t, door) => {
+        journal.append({ ts: t.atMs, type: 'relay', door: String(door), reason: t.reason, details: { state: t.state, energised: t.coilEnergised } });
+        logger.info({ door, state: t.state, reason: t.reason }, 'relay');
+      },
+      door: (e, door) => {
+        const { type, atMs, door: _name, ...details } = e;
+        journal.append({ ts: atMs, type, door: String(door), details });
+        logger.info({ door, event: type }, 'door event');
+      },
+    },
+  });
+
+  let db: Db | null = null;
+  try {
+    db = openDatabase({ dataDir });
+    const index = new CredentialIndex();
+    writer = createJournalWriter(createJournal(db, { maxRows: config.journal.maxRows }), {
+      clock, logger, flushIntervalMs: config.journal.flushMs,
+    });
+    for (const e of early.splice(0)) writer.append(e);
+
+    const readers = new Map<string, ReaderPipeline>();
+    const services = createServices({
+      db, index, clock, logger, config, journal,
+      openDoor: (lock, caller) => {
+        const targets = doorsOfMask(LOCK_SCOPES[lock]).filter((d) => doors.doorIds.includes(d));
+        if (targets.length === 0) return { ok: false, reason: `no door for lock '${lock}'` };
+        doors.grant(targets);
+        logger.info({ lock, caller: caller.name }, 'remote open');
+        return { ok: true };
+      },
+      onSettingsChanged: (s) => {
+        for (const r of s.readers) {
+          const resolved = resolveFormatNames(r.formats);
+          if (resolved.ok) readers.get(r.id)?.setFormats(resolved.formats);
+        }
+      },
+    });
+
+    const loadStart = performance.now();
+    const loaded = services.indexSync.loadAll();
+    logger.info({ identifiers: loaded.loaded, ms: Math.round(performance.now() - loadStart) }, 'credential index loaded');
+
+    const admin = await services.auth.ensureInitialAdmin();
+    if (admin) {
+      // Printed once, to the console only: the log line carries no secret.
+      process.stdout.write(`\nInitial admin account created. Username: ${admin.username}  Password: ${admin.password}\n` +
+        'Change it with: doorctl set-password admin\n\n');
+      logger.warn({ username: admin.username }, 'initial admin account created; password shown once on the console');
+    }
+
+    const identifiersRepo = createIdentifiersRepository(db, { clock });
+    const executor = new AccessExecutor({
+      clock, logger, journal, index, doors,
+      uidOf: (id) => services.indexSync.uidOf(id),
+      consumePass: (uid, now) => identifiersRepo.consumePass(uid, now),
+      onDecision: (d: DecisionRecord) => events.emit('decision', d),
+    });
+    const profiles = new TimeProfileSet(config.timeZone);
+    const verifyPin = createPinVerifier(db);
+    const formatsByReader = new Map(services.settings.get().readers.map((r) => [r.id, r.formats]));
+    for (const r of config.readers) {
+      const resolved = resolveFormatNames(formatsByReader.get(r.id) ?? r.formats);
+      if (!resolved.ok) throw new Error(`reader ${r.id}: unknown formats ${resolved.unknown.join(', ')}`);
+      readers.set(r.id, new ReaderPipeline(r, resolved.formats, { clock, logger, index, profiles, verifyPin, executor, lockout: config.lockout }));
+    }
+    const capture: CaptureSources = await startCaptureSources({ config, dataDir, clock, logger, readers });
+
+    const metrics = new Registry();
+    const app = createApp({
+      services, logger, clock, metrics,
+      health: () => ({
+        gpio: port.backend,
+        identifiers: index.size,
+        readers: [...readers.values()].map((r) => ({ id: r.id, ...r.counters().decoder })),
+        capture: capture.health(),
+      }),
+    });
+    const server: Server = config.api.tls
+      ? createHttpsServer({ cert: readFileSync(config.api.tls.cert), key: readFileSync(config.api.tls.key) }, app)
+      : createHttpServer(app);
+    await new Promise<void>((ok, fail) => {
+      server.once('error', fail);
+      server.listen(config.api.port, config.api.host, () => ok());
+    });
+    const address = server.address() as AddressInfo;
+    logger.info({ host: address.address, port: address.port, tls: Boolean(config.api.tls) }, 'admin API listening');
+
+    const notifier = createSystemdNotifier(opts.env ?? process.env);
+    notifier.ready(`${readers.size} readers, ${index.size} identifiers, gpio ${port.backend}`);
+    notifier.startWatchdog();
+
+    let stopped = false;
+    const openDb = db;
+    return {
+      gpioBackend: port.backend, services, index, doors, readers, executor, events, db: openDb,
+      simSocketPath: capture.simSocketPath,
+      address,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        notifier.stopping();
+        doors.safeState();
+        await capture.stop();
+        for (const r of readers.values()) r.dispose();
+        doors.dispose();
+        await new Promise<void>((ok) => {
+          server.close(() => ok());
+          server.closeAllConnections();
+        });
+        services.close();
+        writer?.close();
+        openDb.close();
+        notifier.close();
+        await port.close();
+      },
+    };
+  } catch (err) {
+    doors.safeState();
+    writer?.close();
+    db?.close();
+    await port.close();
+    throw err;
+  }
+}
