@@ -46,7 +46,7 @@ describe('FrameAssembler: clean frames', () => {
         expect(f.source).toBe('gpio');
         expect(f.reader).toBe('r1');
         expect(h.faults).toEqual([]);
-        expect(h.asm.counters()).toEqual({ frames: 1, glitches: 0, overlaps: 0, tooLong: 0 });
+        expect(h.asm.counters()).toEqual({ frames: 1, glitches: 0, overlaps: 0, tooLong: 0, lateTails: 0 });
       });
     }
   }
@@ -185,6 +185,26 @@ describe('FrameAssembler: noise and faults', () => {
     clock.nowUs += 100_000;
     while (clock.fireNext());
     expect(frames).toEqual([bits]);
+  });
+
+  it('absorbs the tail of a frame that was closed before its last edges were delivered', () => {
+    const clock = new ManualClock();
+    const h = harness(clock);
+    const bits = typicalFrame('H10301');
+    const edges = edgeTrain(bits, { startUs: clock.monotonicUs() + 100, periodUs: 2_000 });
+    h.play(edges.slice(0, 22));
+    // The backend stalls far past the silence timeout; the frame closes with 22 bits.
+    clock.advanceMs(50);
+    expect(h.frames.map((f) => f.bits.length)).toEqual([22]);
+    // The last 4 edges finally arrive: stamped inside the closed frame's silence window.
+    for (const e of edges.slice(22)) h.asm.edge(e);
+    clock.advanceMs(50);
+    expect(h.frames.map((f) => f.bits.length)).toEqual([22]);
+    expect(h.asm.counters().lateTails).toBe(1);
+
+    h.play(edgeTrain('0110', { startUs: clock.monotonicUs() + 1_000, periodUs: 2_000 }));
+    clock.advanceMs(50);
+    expect(h.frames.map((f) => bitsToString(f.bits))).toEqual([bits.slice(0, 22), '0110']);
   });
 
   it('reports overlap when D0 and D1 fall within the pulse window, and discards the frame', () => {

@@ -20,7 +20,10 @@
  *   under load) hands us the next edge about that late, and closing before it arrives would split
  *   the frame. With prompt delivery (ManualClock tests, an idle Pi) this costs nothing.
  * A discarded frame keeps absorbing edges until the line goes silent, so its tail never starts a
- * bogus new frame.
+ * bogus new frame. Likewise, if edges reach us so late that their frame was already closed (their
+ * timestamps fall inside its silence window), they are a cut-off tail, not a new frame: they are
+ * absorbed and counted as `lateTails` (a 26-bit card cut into 22 + 4 bits must not become a
+ * keypad key).
  */
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import type { EdgeEvent, LineFault, RawFrame, ReaderId } from '../types.ts';
@@ -55,6 +58,8 @@ export interface FrameAssemblerCounters {
   readonly overlaps: number;
   /** Frames discarded for exceeding maxBits. */
   readonly tooLong: number;
+  /** Tails of frames that were closed before their last edges were delivered (raise floorMs if > 0). */
+  readonly lateTails: number;
 }
 
 export const FRAME_ASSEMBLER_DEFAULTS = {
@@ -93,7 +98,9 @@ export class FrameAssembler {
   private timer: TimerHandle | null = null;
   /** Set when the deadline has passed and we gave pending I/O one loop turn to deliver late edges. */
   private settling = false;
-  private readonly count = { frames: 0, glitches: 0, overlaps: 0, tooLong: 0 };
+  /** Deadline of the frame closed last: an edge stamped before it belongs to that frame. */
+  private closedDeadlineUs = -Infinity;
+  private readonly count = { frames: 0, glitches: 0, overlaps: 0, tooLong: 0, lateTails: 0 };
 
   constructor(opts: FrameAssemblerOptions) {
     this.reader = opts.reader;
@@ -148,8 +155,9 @@ export class FrameAssembler {
         intervalsUs: [],
         deadlineUs: e.timeUs,
         lagUs,
-        discarded: false,
+        discarded: e.timeUs <= this.closedDeadlineUs,
       };
+      if (this.frame.discarded) this.count.lateTails++;
       this.appendBit(this.frame, e);
       return;
     }
@@ -242,7 +250,9 @@ export class FrameAssembler {
     const f = this.frame;
     this.cancelTimer();
     this.frame = null;
-    if (f === null || f.discarded) return;
+    if (f === null) return;
+    this.closedDeadlineUs = f.deadlineUs;
+    if (f.discarded) return;
     this.count.frames++;
     this.onFrame({
       reader: this.reader,
