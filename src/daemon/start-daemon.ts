@@ -34,6 +34,7 @@ import { createDoorBank, type DoorBank } from './door-bank.ts';
 import { createPinVerifier } from './pin-verifier.ts';
 import { ReaderPipeline } from './reader-pipeline.ts';
 import { createSystemdNotifier } from './systemd-notify.ts';
+import { loadTimeProfiles } from './time-profiles.ts';
 
 export interface DaemonOptions {
   readonly config: Config;
@@ -159,6 +160,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       onDecision: (d: DecisionRecord) => events.emit('decision', d),
     });
     const profiles = new TimeProfileSet(config.timeZone);
+    const profileLoad = loadTimeProfiles(db, profiles, logger);
+    if (profileLoad.loaded + profileLoad.refused > 0) logger.info(profileLoad, 'time profiles loaded');
     const verifyPin = createPinVerifier(db);
     const formatsByReader = new Map(services.settings.get().readers.map((r) => [r.id, r.formats]));
     for (const r of config.readers) {
