@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { GpiomonBackend } from '../capture/gpio/gpiomon-backend.ts';
+import { OnoffBackend } from '../capture/gpio/onoff-backend.ts';
 import { createSerialReader, type SerialReader } from '../capture/serial/serial-reader.ts';
 import { createSimEdgeServer, type SimEdgeServer } from '../capture/sim/sim-edge-server.ts';
 import type { Config } from '../config/config-schema.ts';
@@ -49,13 +50,18 @@ export async function startCaptureSources(opts: {
       logger.info({ socket: sim.socketPath }, 'simulated reader socket ready (doorctl sim --socket ...)');
     }
 
-    const board = config.readers.some((r) => r.capture.type === 'gpiomon') ? loadBoardProfile(config.gpio.board) : null;
-    for (const r of config.readers) {
-      if (r.capture.type !== 'gpiomon') continue;
+    // GPIO readers: D0/D1 pins come from the board profile's reader entry.
+    const gpioReaders = config.readers.filter((r) => r.capture.type === 'gpiomon' || r.capture.type === 'onoff');
+    const board = gpioReaders.length > 0 ? loadBoardProfile(config.gpio.board) : null;
+    for (const r of gpioReaders) {
       const pins = board!.readers[(r.boardReader ?? r.door) - 1];
       if (!pins) throw new Error(`reader ${r.id}: board ${board!.name} has no reader ${r.boardReader ?? r.door}`);
       const pipeline = readers.get(r.id)!;
-      const backend = new GpiomonBackend({ chip: r.capture.chip, d0Line: pins.d0, d1Line: pins.d1, clock, logger, onEdge: (e) => pipeline.edge(e) });
+      const onEdge = (e: Parameters<ReaderPipeline['edge']>[0]) => pipeline.edge(e);
+      const backend =
+        r.capture.type === 'gpiomon'
+          ? new GpiomonBackend({ chip: r.capture.chip, d0Line: pins.d0, d1Line: pins.d1, clock, logger, onEdge })
+          : new OnoffBackend({ d0Pin: pins.d0, d1Pin: pins.d1, chipLabel: board!.pinctrlLabel, clock, logger, onEdge });
       await backend.start();
       stops.push(() => backend.stop());
       health[r.id] = () => backend.stats();

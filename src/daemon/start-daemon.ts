@@ -76,10 +76,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
 
   const backend = config.gpio.backend === 'auto' && !machineHasGpio(opts.hostRoot) ? 'sim' : config.gpio.backend;
   if (backend === 'sim') logger.info('no GPIO on this machine: simulated relays and inputs');
+  const board = loadBoardProfile(config.gpio.board);
   const port: GpioPort = await openGpioPort({
     backend,
     clock,
     logger,
+    chipLabel: board.pinctrlLabel,
     chardev: { chip: config.gpio.chip },
     simStateFile: join(dataDir, 'sim-gpio.json'),
     ...(opts.hostRoot ? { sysfsRoot: join(opts.hostRoot, 'sys') } : {}),
@@ -97,7 +99,6 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     },
   };
 
-  const board = loadBoardProfile(config.gpio.board);
   const doors = createDoorBank({
     port, board, doors: config.doors, readers: config.readers, tamper: config.gpio.tamper, clock, logger,
     events: {
