@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.ts';
 import { isIdentifierType, type IdentifierType, type IdentifierValue } from '../access/identifier-key.ts';
 import { createCodeSpace } from './code-space.ts';
 import type { Db } from './database.ts';
+import { createIdentifierIndexReader, type IdentifierIndexRow } from './identifier-index-reader.ts';
 import { storedNumber, valueFromStored } from './number-key.ts';
 import { failure, success, type RepoResult } from './result-codes.ts';
 import { isSecretHash } from './secret-hash.ts';
@@ -73,30 +74,6 @@ export interface AssignedIdentifier {
 export type ConsumePassResult =
   | { readonly ok: true; readonly passesUsed: number; readonly maxPasses: number | null }
   | { readonly ok: false; readonly reason: 'passes_exhausted' | 'entity_not_found' };
-
-/**
- * Compact row for loading the in-memory index at start (`.raw()`: arrays, not objects).
- * Column order is INDEX_ROW_COLUMNS.
- */
-export type IdentifierIndexRow = readonly [
-  uid: string,
-  type: IdentifierType,
-  number: string,
-  userUuid: string,
-  lock: LockScope,
-  validFrom: number | null,
-  validTo: number | null,
-  maxPasses: number | null,
-  passesUsed: number,
-  pinHash: string | null,
-  timeProfileId: string | null,
-  enabled: 0 | 1,
-];
-
-export const INDEX_ROW_COLUMNS = [
-  'uid', 'type', 'number', 'user_uuid', 'lock', 'valid_from', 'valid_to',
-  'max_passes', 'passes_used', 'pin_hash', 'time_profile_id', 'enabled',
-] as const;
 
 /** Per-type limit on how many identifiers may exist; absent = unlimited. */
 export type IdentifierCapacity = Partial<Record<IdentifierType, number>>;
@@ -227,7 +204,7 @@ export function createIdentifiersRepository(db: Db, opts: IdentifiersRepositoryO
      WHERE uid = ? AND (max_passes IS NULL OR passes_used < max_passes)
      RETURNING passes_used, max_passes`,
   );
-  const forIndex = s.prepare(`SELECT ${INDEX_ROW_COLUMNS.join(', ')} FROM identifiers`).raw(true);
+  const indexReader = createIdentifierIndexReader(db);
 
   function count(type: IdentifierType): number {
     return countOf.get(type)?.n ?? 0;
@@ -346,7 +323,7 @@ export function createIdentifiersRepository(db: Db, opts: IdentifiersRepositoryO
     },
     /** Streams every identifier as a compact array row (INDEX_ROW_COLUMNS order), for start-up. */
     iterateIdentifiersForIndex(): IterableIterator<IdentifierIndexRow> {
-      return forIndex.iterate() as IterableIterator<IdentifierIndexRow>;
+      return indexReader.iterate();
     },
   };
 }

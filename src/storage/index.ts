@@ -52,16 +52,15 @@ export { hashSecret, verifySecret, hashToken, generateToken, isSecretHash, type 
 export { storedNumber, valueFromStored } from './number-key.ts';
 export { LOCK_SCOPES, type LockScope } from './validate.ts';
 export type { UserRow, UserInput, UserPatch, OwnerType, UpsertedUser, UsersRepository } from './users.ts';
-export {
-  INDEX_ROW_COLUMNS,
-  type IdentifierRow,
-  type IdentifierInput,
-  type IdentifierPatch,
-  type IdentifierIndexRow,
-  type IdentifierCapacity,
-  type ConsumePassResult,
-  type AssignedIdentifier,
-  type IdentifiersRepository,
+export { INDEX_ROW_COLUMNS, type IdentifierIndexRow } from './identifier-index-reader.ts';
+export type {
+  IdentifierRow,
+  IdentifierInput,
+  IdentifierPatch,
+  IdentifierCapacity,
+  ConsumePassResult,
+  AssignedIdentifier,
+  IdentifiersRepository,
 } from './identifiers.ts';
 export {
   ACCESS_CODE_INDEX_COLUMNS,
