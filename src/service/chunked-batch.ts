@@ -50,6 +50,20 @@ export async function runInChunks<I, R>(
   return results;
 }
 
+/**
+ * `items.map(fn)` in slices with a yield to the event loop between them, for pure per-item work
+ * (validation, number parsing) on large batches. A throw stops it, like map.
+ */
+export async function mapInSlices<I, R>(items: readonly I[], fn: (item: I, index: number) => R, slice = 250): Promise<R[]> {
+  const out: R[] = [];
+  for (let start = 0; start < items.length; start += slice) {
+    if (start > 0) await yieldToLoop();
+    const end = Math.min(items.length, start + slice);
+    for (let i = start; i < end; i++) out.push(fn(items[i]!, i));
+  }
+  return out;
+}
+
 /** One item on its own: the same after-commit contract as a batch of one. */
 export function runOne<R>(db: Db, process: (afterCommit: AfterCommit) => R): R {
   const pending: Array<() => void> = [];

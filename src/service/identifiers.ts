@@ -14,7 +14,7 @@ import type { IdentifierPatch as RepoPatch, IdentifierRow, IdentifiersRepository
 import { failure, success, type RepoResult, type ResultCode } from '../storage/result-codes.ts';
 import type { OwnerType, UsersRepository } from '../storage/users.ts';
 import type { RepresentationMode } from '../wiegand/credential-number.ts';
-import { runInChunks, runOne, type AfterCommit, type ChunkOptions } from './chunked-batch.ts';
+import { mapInSlices, runInChunks, runOne, type AfterCommit, type ChunkOptions } from './chunked-batch.ts';
 import { formatIdentifierNumber, parseIdentifierNumber } from './identifier-number.ts';
 import type { IndexSync } from './index-sync.ts';
 import { InvalidInputError } from './invalid-input.ts';
@@ -291,7 +291,7 @@ export function createIdentifiersService(deps: IdentifiersServiceDeps) {
 
     /** Seed 000 batch mode: one result per item, in order; partial success. */
     async updateBatch(type: IdentifierType, items: readonly IdentifierBatchItem[]): Promise<IdentifierItemResult[]> {
-      const prepared = items.map((item, i) =>
+      const prepared = await mapInSlices(items, (item, i) =>
         prepare(type, item, item.identifier_number, 'body', ['list_items', i, 'identifier_number']),
       );
       return runInChunks(db, prepared, (p, _i, afterCommit) => itemResult(p, applyUpdate(p, afterCommit)), chunkOptions);
@@ -303,7 +303,7 @@ export function createIdentifiersService(deps: IdentifiersServiceDeps) {
     },
 
     async deleteBatch(type: IdentifierType, numbers: readonly NumberText[]): Promise<IdentifierItemResult[]> {
-      const prepared = numbers.map((n, i) => prepare(type, {}, n, 'body', ['list_items', i, 'identifier_number']));
+      const prepared = await mapInSlices(numbers, (n, i) => prepare(type, {}, n, 'body', ['list_items', i, 'identifier_number']));
       return runInChunks(db, prepared, (p, _i, afterCommit) => itemResult(p, applyDelete(p, afterCommit)), chunkOptions);
     },
 

@@ -2,8 +2,9 @@
 import { z } from 'zod';
 import type { Services } from '../../service/services.ts';
 import { ApiError } from '../errors.ts';
-import type { RouteRegistry } from '../route-registry.ts';
-import { LinkIdParams, UserBatchSchema, UserListQuery, UserPageSchema, UserPatchSchema, UserResultsSchema, UserViewSchema } from '../schemas/users.ts';
+import { parseBatchItems, type RouteRegistry } from '../route-registry.ts';
+import { envelopeOf } from '../schemas/common.ts';
+import { LinkIdParams, UserBatchSchema, UserItemSchema, UserListQuery, UserPageSchema, UserPatchSchema, UserResultsSchema, UserViewSchema } from '../schemas/users.ts';
 import { unwrap } from './unwrap.ts';
 
 const TAGS = ['Users'];
@@ -23,8 +24,9 @@ export function registerUserRoutes(registry: RouteRegistry, services: Services):
     tags: TAGS,
     access: 'admin',
     body: UserBatchSchema,
+    bodyFor: () => envelopeOf(),
     responses: { 200: { description: 'Per-user results', schema: UserResultsSchema } },
-    handler: async ({ body }) => ({ body: { result: await users.upsertBatch(body.list_items) } }),
+    handler: async ({ body }) => ({ body: { result: await users.upsertBatch(await parseBatchItems(UserItemSchema, body)) } }),
   });
 
   registry.add({

@@ -27,3 +27,11 @@ export function pageOf<T extends z.ZodType>(item: T) {
 export const UnixSeconds = z.number().int().min(0).max(0xffff_fffe).meta({ description: 'Unix time, seconds' });
 
 export const Uuid = z.guid();
+
+/** Items per batch request: bounds the work one request can ask for. */
+export const MAX_BATCH_ITEMS = 50_000;
+
+/** Batch bodies are validated as this envelope first, then item by item in slices (parseBatchItems). */
+export function envelopeOf(maxItems = MAX_BATCH_ITEMS) {
+  return z.object({ list_items: z.array(z.unknown()).max(maxItems) });
+}

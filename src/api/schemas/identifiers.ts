@@ -11,10 +11,7 @@ import type {
   IdentifierUpdate,
   IdentifierView,
 } from '../../service/identifiers.ts';
-import { PageQueryShape, ResultCodeSchema, UnixSeconds, Uuid, pageOf } from './common.ts';
-
-/** Items per batch request; a 10 MB body holds far fewer, this bounds the work per request. */
-export const MAX_BATCH_ITEMS = 50_000;
+import { MAX_BATCH_ITEMS, PageQueryShape, ResultCodeSchema, UnixSeconds, Uuid, pageOf } from './common.ts';
 
 export const IdentifierTypeSchema = z.enum(IDENTIFIER_TYPE_NAMES as [IdentifierType, ...IdentifierType[]]).meta({
   id: 'IdentifierType',
@@ -105,8 +102,10 @@ export const ItemResultSchema = z
 
 export const ResultListSchema = z.object({ result: z.array(ItemResultSchema) }).meta({ id: 'IdentifierResults' });
 
+export const BatchDeleteItemSchema = z.object({ identifier_number: IdentifierNumberSchema });
+
 export const BatchDeleteSchema = z
-  .object({ list_items: z.array(z.object({ identifier_number: IdentifierNumberSchema })).max(MAX_BATCH_ITEMS) })
+  .object({ list_items: z.array(BatchDeleteItemSchema).max(MAX_BATCH_ITEMS) })
   .meta({ id: 'IdentifierBatchDelete' });
 
 export const CreateSchema = z

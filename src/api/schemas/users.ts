@@ -2,8 +2,7 @@
 import { z } from 'zod';
 import { OWNER_TYPES } from '../../storage/users.ts';
 import type { UserBatchItem, UserItemResult, UserPatch, UserView } from '../../service/users.ts';
-import { PageQueryShape, ResultCodeSchema, Uuid, pageOf } from './common.ts';
-import { MAX_BATCH_ITEMS } from './identifiers.ts';
+import { MAX_BATCH_ITEMS, PageQueryShape, ResultCodeSchema, Uuid, pageOf } from './common.ts';
 
 const text = z.string().min(1).max(256);
 const phone = z.string().regex(/^\+[1-9][0-9]{1,14}$/).meta({ description: 'E.164, e.g. +4930123456' });

@@ -1,0 +1,92 @@
+/**
+ * Measures a 10,000-item seed 000 batch PUT over real HTTP on loopback against a real SQLite file:
+ * total time, and the longest event-loop stall while it runs (perf_hooks.monitorEventLoopDelay),
+ * chunked (the default) and as one unyielding chunk for comparison. The client is curl in its own
+ * process, so only the server's work shows in the event-loop figures.
+ *
+ *   node --import tsx src/api/measure-batch.ts [items]
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { CredentialIndex } from '../access/credential-index.ts';
+import { configSchema } from '../config/config-schema.ts';
+import { systemClock } from '../core/clock.ts';
+import { silentLogger } from '../core/logger.ts';
+import { createServices } from '../service/services.ts';
+import type { ChunkOptions } from '../service/chunked-batch.ts';
+import { openDatabase } from '../storage/database.ts';
+import { createIdentifiersRepository } from '../storage/identifiers.ts';
+import { createUsersRepository } from '../storage/users.ts';
+import { createApp } from './app.ts';
+
+const ITEMS = Number(process.argv[2] ?? 10_000);
+const run = promisify(execFile);
+const FIRST = 1_000_000;
+
+async function measure(label: string, chunk: Omit<ChunkOptions, 'clock'> | undefined): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'doorctl-measure-'));
+  const db = openDatabase({ dataDir: dir });
+  const clock = systemClock;
+  const index = new CredentialIndex();
+  const services = createServices({
+    db, index, clock, logger: silentLogger, config: configSchema.parse({}), journal: { append() {} }, batchChunk: chunk,
+  });
+  // Existing identifiers to update, written directly in one transaction (setup, not measured).
+  const users = createUsersRepository(db, clock);
+  const identifiers = createIdentifiersRepository(db, { clock });
+  db.withTransaction(() => {
+    const owner = users.create({ name: 'Setup', ownerType: 'owner' });
+    if (!owner.ok) throw new Error('setup user');
+    for (let i = 0; i < ITEMS; i++) identifiers.create({ type: 'card', number: BigInt(FIRST + i), userUuid: owner.value.uuid, lock: 'all' });
+  });
+  services.indexSync.loadAll();
+  await services.auth.setPassword('admin', 'measure-password', 'admin');
+  const app = createApp({ services, logger: silentLogger, clock });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const login = await fetch(`${base}/api/v1/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'measure-password' }),
+  });
+  const { token } = (await login.json()) as { token: string };
+  const body = JSON.stringify({
+    list_items: Array.from({ length: ITEMS }, (_, i) => ({
+      identifier_number: String(FIRST + i),
+      identifier_owner: { type: 'owner', name: `Owner ${i % 100}` },
+      lock: i % 2 ? 'first' : 'second',
+      valid: { time: { is_permanent: false, from: 1_800_000_000, to: 1_900_000_000 }, passes: { is_permanent: false, max_passes: 10 } },
+    })),
+  });
+
+  const bodyFile = join(dir, 'body.json');
+  writeFileSync(bodyFile, body);
+
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  const t0 = performance.now();
+  const { stdout } = await run('curl', [
+    '-sS', '-X', 'PUT', '-H', 'content-type: application/json', '-H', `authorization: Bearer ${token}`,
+    '--data-binary', `@${bodyFile}`, '-w', '\n%{http_code}', `${base}/api/v1/access/identifiers?type=card`,
+  ], { maxBuffer: 64 * 1024 * 1024 });
+  const ms = performance.now() - t0;
+  h.disable();
+  const status = stdout.slice(stdout.lastIndexOf('\n') + 1);
+  const result = JSON.parse(stdout.slice(0, stdout.lastIndexOf('\n'))) as { result: Array<{ success: boolean }> };
+  const ok = result.result.filter((r) => r.success).length;
+  console.log(
+    `${label}: ${ITEMS} items (${(body.length / 1e6).toFixed(1)} MB) HTTP ${status}, ${ok} updated in ${ms.toFixed(0)} ms ` +
+      `(${((ms * 1000) / ITEMS).toFixed(0)} µs/item); event loop delay max ${(h.max / 1e6).toFixed(1)} ms, p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms`,
+  );
+  server.close();
+  services.close();
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+await measure('chunked (default: ≤250 items or ≤8 ms per transaction)', undefined);
+await measure('one chunk (no yielding, one transaction)', { maxItems: Number.MAX_SAFE_INTEGER, maxMs: Number.MAX_SAFE_INTEGER });
