@@ -13,10 +13,14 @@ import { GpiomonBackend } from './gpiomon-backend.ts';
 const FAKE = fileURLToPath(new URL('../../../test/fixtures/gpio/fake-gpiomon.mjs', import.meta.url));
 const BITS = '10111101100010001110101110';
 
+/** Largest delivery lag (arrival − kernel timestamp) of each run, in µs. */
+const lags: number[] = [];
+
 /** The EOF delay in µs, or a description of what came out instead of one whole frame. */
 async function oneFrame(periodUs: number, version: string): Promise<number | string> {
   const lengths: number[] = [];
   let delayUs = 0;
+  let maxLagUs = 0;
   const asm = new FrameAssembler({
     reader: 'bench',
     clock: systemClock,
@@ -31,7 +35,10 @@ async function oneFrame(periodUs: number, version: string): Promise<number | str
     d0Line: 17,
     d1Line: 27,
     clock: systemClock,
-    onEdge: (e) => asm.edge(e),
+    onEdge: (e) => {
+      maxLagUs = Math.max(maxLagUs, systemClock.monotonicUs() - e.timeUs);
+      asm.edge(e);
+    },
     command: [process.execPath, FAKE],
     env: { ...process.env, FAKE_GPIOMON_VERSION: version, FAKE_GPIOMON_STAY: '1', FAKE_GPIOMON_FRAME: `${BITS}@${periodUs}` },
   });
@@ -43,6 +50,7 @@ async function oneFrame(periodUs: number, version: string): Promise<number | str
   await new Promise((r) => setTimeout(r, 100));
   await backend.stop();
   asm.dispose();
+  lags.push(maxLagUs);
   return lengths.length === 1 && lengths[0] === BITS.length ? delayUs : `frames of ${lengths.join('+') || 'none'} bits`;
 }
 
@@ -57,13 +65,15 @@ for (const periodUs of [2_000, 20_000]) {
   for (const version of ['1.6.3', '2.1.2']) {
     const delays: number[] = [];
     const bad: string[] = [];
+    lags.length = 0;
     for (let i = 0; i < runs; i++) {
       const d = await oneFrame(periodUs, version);
       if (typeof d === 'number') delays.push(d);
       else bad.push(d);
     }
     console.log(
-      `${periodUs / 1000} ms/bit, libgpiod ${version} dialect: ${delays.length > 0 ? summary(delays) : 'no whole frame'}` +
+      `${periodUs / 1000} ms/bit, libgpiod ${version} dialect: EOF ${delays.length > 0 ? summary(delays) : 'no whole frame'}` +
+        ` | max delivery lag per frame: ${summary(lags)}` +
         (bad.length > 0 ? `; ${bad.length}/${runs} runs not one whole frame: ${bad.join(', ')}` : ''),
     );
   }
