@@ -15,6 +15,7 @@ import type { Services } from '../service/services.ts';
 import { DOCS_CSP, renderDocsPage } from './docs-page.ts';
 import { ApiError } from './errors.ts';
 import { createRouteRegistry, routerFor } from './route-registry.ts';
+import { registerAccessCodeRoutes } from './routes/access-codes.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
 import { registerIdentifierRoutes } from './routes/identifiers.ts';
 import { registerSettingsRoutes } from './routes/settings.ts';
@@ -103,6 +104,7 @@ export function createApp(opts: AppOptions) {
   registerIdentifierRoutes(registry, services);
   registerUserRoutes(registry, services);
   registerSettingsRoutes(registry, services);
+  registerAccessCodeRoutes(registry, services);
   registerSystemRoutes(registry, services, { metrics, health: opts.health });
   const document = registry.document({
     title: 'doorctl admin API',

@@ -4,13 +4,15 @@
  * The index addresses records by a safe integer; identifiers are keyed by a text uid in SQLite.
  * The bridge is the identifiers table's rowid (and the rowids of the owner and time profile for
  * the index's ownerId/timeProfileId): stable for a row's life, free to look up, no extra memory.
+ * Access codes (seed 004) share the keypad number space: they enter the index as `inputCode`
+ * records under the negated rowid of their own table, so the two id ranges never meet.
  * The start-up load (`loadAll`) and every later change go through this one module so the two
  * can never disagree about ids. Calls happen only after the write transaction has committed.
  */
 import type { Logger } from '../core/logger.ts';
 import type { BulkLoadResult, CredentialIndex, IdentifierRow as IndexRow } from '../access/credential-index.ts';
 import type { IdentifierType } from '../access/identifier-key.ts';
-import type { LockScope } from '../access/lock-scope.ts';
+import { isLockScope, type LockScope } from '../access/lock-scope.ts';
 import type { Db } from '../storage/database.ts';
 import { valueFromStored } from '../storage/number-key.ts';
 
@@ -33,6 +35,36 @@ const SELECT = `SELECT i.rowid AS id, i.type, i.number, i.lock, i.valid_from, i.
   i.enabled, i.pin_hash IS NOT NULL AS has_pin, u.rowid AS owner_id, tp.rowid AS profile_id
   FROM identifiers i JOIN users u ON u.uuid = i.user_uuid LEFT JOIN time_profiles tp ON tp.id = i.time_profile_id`;
 
+interface AccessCodeJoinedRow {
+  rowid: number;
+  code: string;
+  lock: string;
+  starts_at: number | null;
+  ends_at: number | null;
+  is_one_time_use: 0 | 1;
+  used_at: number | null;
+}
+
+const ACCESS_CODE_SELECT = 'SELECT rowid, code, lock, starts_at, ends_at, is_one_time_use, used_at FROM access_codes';
+
+const msOf = (seconds: number | null): number | null => (seconds === null ? null : seconds * 1000);
+
+/** A one-time code that has been used counts one pass (the rules engine then answers code_used). */
+function accessCodeIndexRow(r: AccessCodeJoinedRow): IndexRow | undefined {
+  if (!isLockScope(r.lock)) return undefined;
+  return {
+    id: -r.rowid,
+    type: 'inputCode',
+    value: r.code,
+    lock: r.lock,
+    validFrom: msOf(r.starts_at),
+    validTo: msOf(r.ends_at),
+    maxPasses: null,
+    passesUsed: r.used_at === null ? 0 : 1,
+    oneTimeUse: r.is_one_time_use === 1,
+  };
+}
+
 /** Storage validity is in Unix seconds; the index takes wall-clock ms. */
 function toIndexRow(r: JoinedRow): IndexRow {
   return {
@@ -40,8 +72,8 @@ function toIndexRow(r: JoinedRow): IndexRow {
     type: r.type,
     value: valueFromStored(r.type, r.number),
     lock: r.lock,
-    validFrom: r.valid_from === null ? null : r.valid_from * 1000,
-    validTo: r.valid_to === null ? null : r.valid_to * 1000,
+    validFrom: msOf(r.valid_from),
+    validTo: msOf(r.valid_to),
     maxPasses: r.max_passes,
     passesUsed: r.passes_used,
     enabled: r.enabled === 1,
@@ -60,7 +92,13 @@ export interface IndexSync {
   saved(uid: string): void;
   /** After commit: the identifier with this index id is gone. */
   removed(id: number): void;
-  /** Start-up or restore: replace the index content with every stored identifier. */
+  /** Index id of an access code (negative); read it inside the transaction that deletes it. */
+  accessCodeIdOf(id: string): number | undefined;
+  /** The access code id behind a (negative) index id. */
+  accessCodeOf(indexId: number): string | undefined;
+  /** After commit: re-read the access code and put it into the index. */
+  accessCodeSaved(id: string): void;
+  /** Start-up or restore: replace the index content with every stored identifier and access code. */
   loadAll(): BulkLoadResult;
 }
 
@@ -70,6 +108,11 @@ export function createIndexSync(db: Db, index: CredentialIndex, logger: Logger):
   const uidById = s.prepare<[number], { uid: string }>('SELECT uid FROM identifiers WHERE rowid = ?');
   const one = s.prepare<[string], JoinedRow>(`${SELECT} WHERE i.uid = ?`);
   const all = s.prepare<[], JoinedRow>(SELECT);
+  const codeRowid = s.prepare<[string], { rowid: number }>('SELECT rowid FROM access_codes WHERE id = ?');
+  const codeIdByRowid = s.prepare<[number], { id: string }>('SELECT id FROM access_codes WHERE rowid = ?');
+  const oneCode = s.prepare<[string], AccessCodeJoinedRow>(`${ACCESS_CODE_SELECT} WHERE id = ?`);
+  const allCodes = s.prepare<[], AccessCodeJoinedRow>(ACCESS_CODE_SELECT);
+  const codeCount = s.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM access_codes');
   const counts = s.prepare<[], { type: IdentifierType; n: number }>('SELECT type, n FROM identifier_counts');
 
   return {
@@ -85,11 +128,28 @@ export function createIndexSync(db: Db, index: CredentialIndex, logger: Logger):
     removed(id) {
       index.remove(id);
     },
+    accessCodeIdOf: (id) => {
+      const r = codeRowid.get(id);
+      return r === undefined ? undefined : -r.rowid;
+    },
+    accessCodeOf: (indexId) => (indexId < 0 ? codeIdByRowid.get(-indexId)?.id : undefined),
+    accessCodeSaved(id) {
+      const row = oneCode.get(id);
+      const indexRow = row && accessCodeIndexRow(row);
+      if (!indexRow) return;
+      const r = index.upsert(indexRow);
+      if (!r.ok) logger.warn({ accessCode: id, reason: r.reason }, 'credential index refused a committed access code');
+    },
     loadAll() {
       const rows = (function* () {
         for (const r of all.iterate()) yield toIndexRow(r);
+        for (const r of allCodes.iterate()) {
+          const row = accessCodeIndexRow(r);
+          if (row) yield row;
+        }
       })();
-      const expected = Object.fromEntries(counts.all().map((c) => [c.type, c.n]));
+      const expected: Partial<Record<IdentifierType, number>> = Object.fromEntries(counts.all().map((c) => [c.type, c.n]));
+      expected.inputCode = (expected.inputCode ?? 0) + codeCount.get()!.n;
       const result = index.loadBulk(rows, expected);
       if (result.rejected.length > 0) {
         logger.warn({ rejected: result.rejected.length }, 'credential index rejected stored identifiers');

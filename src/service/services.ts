@@ -7,6 +7,7 @@ import { isIdentifierType } from '../access/identifier-key.ts';
 import type { Config } from '../config/config-schema.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
+import { createAccessCodesRepository } from '../storage/access-codes.ts';
 import { createAdminAccountsRepository } from '../storage/admin-accounts.ts';
 import { createApiKeysRepository } from '../storage/api-keys.ts';
 import type { Db } from '../storage/database.ts';
@@ -16,6 +17,7 @@ import { createJournalWriter } from '../storage/journal-writer.ts';
 import { createSessionsRepository } from '../storage/sessions.ts';
 import { createSettingsRepository } from '../storage/settings.ts';
 import { createUsersRepository } from '../storage/users.ts';
+import { createAccessCodesService } from './access-codes.ts';
 import { createAuthService, type JournalSink } from './auth.ts';
 import type { ChunkOptions } from './chunked-batch.ts';
 import { createDoorsService, type OpenDoor } from './doors.ts';
@@ -82,6 +84,7 @@ export function createServices(deps: ServicesDeps) {
       tokenTtlMs: config.api.tokenTtlMs,
       throttle: deps.loginThrottle,
     }),
+    accessCodes: createAccessCodesService({ db, accessCodes: createAccessCodesRepository(db, clock), indexSync, clock }),
     doors: createDoorsService({ clock, journal, openDoor: deps.openDoor }),
     journal: journalStore,
     indexSync,

@@ -1,0 +1,199 @@
+/**
+ * Keypad access codes, Seam style (seed 004): ongoing or time-bound (ISO 8601 window), optionally
+ * one-time, on a "device" that is one of the controller's locks (`first`, `second`, `all`).
+ * Codes share the keypad digit space with inputCode identifiers. The credential index follows
+ * every committed change.
+ */
+import { randomInt } from 'node:crypto';
+import type { LockScope } from '../access/lock-scope.ts';
+import type { Clock } from '../core/clock.ts';
+import { createCodeSpace } from '../storage/code-space.ts';
+import type { AccessCodeRow, AccessCodesRepository, AccessCodeType } from '../storage/access-codes.ts';
+import type { Db } from '../storage/database.ts';
+import { failure, success, type RepoResult } from '../storage/result-codes.ts';
+import { runOne } from './chunked-batch.ts';
+import type { IndexSync } from './index-sync.ts';
+import { InvalidInputError } from './invalid-input.ts';
+
+export interface AccessCodeCreate {
+  readonly device_id?: LockScope;
+  readonly name?: string | null;
+  /** Digits; absent: a free code of `preferred_code_length` digits (default 6) is generated. */
+  readonly code?: string;
+  /** ISO 8601. */
+  readonly starts_at?: string;
+  readonly ends_at?: string;
+  readonly is_one_time_use?: boolean;
+  readonly preferred_code_length?: number;
+}
+
+export interface AccessCodeUpdate extends AccessCodeCreate {
+  readonly access_code_id: string;
+  /** `ongoing` turns a time-bound code into permanent access. */
+  readonly type?: AccessCodeType;
+}
+
+export interface AccessCodeView {
+  readonly access_code_id: string;
+  readonly device_id: string;
+  readonly name: string | null;
+  readonly code: string;
+  readonly type: AccessCodeType;
+  readonly starts_at: string | null;
+  readonly ends_at: string | null;
+  readonly is_one_time_use: boolean;
+  /** `set` while the code opens now; `unset` before its start, after its end or once used. */
+  readonly status: 'set' | 'unset';
+  readonly created_at: string;
+  readonly is_managed: true;
+}
+
+export interface AccessCodesServiceDeps {
+  readonly db: Db;
+  readonly accessCodes: AccessCodesRepository;
+  readonly indexSync: IndexSync;
+  readonly clock: Clock;
+}
+
+const DEFAULT_CODE_LENGTH = 6;
+const GENERATE_ATTEMPTS = 50;
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const isoOfSeconds = (s: number | null): string | null => (s === null ? null : iso(s * 1000));
+
+/** ISO 8601 → Unix seconds (the schema has already checked the format). */
+function secondsOf(text: string, field: string): number {
+  const ms = Date.parse(text);
+  if (!Number.isFinite(ms)) throw new InvalidInputError('body', [field], 'not an ISO 8601 date-time');
+  return Math.floor(ms / 1000);
+}
+
+export type AccessCodesService = ReturnType<typeof createAccessCodesService>;
+
+export function createAccessCodesService(deps: AccessCodesServiceDeps) {
+  const { db, accessCodes, indexSync, clock } = deps;
+  const codeSpace = createCodeSpace(db);
+  const nowSeconds = (): number => Math.floor(clock.now() / 1000);
+
+  function view(r: AccessCodeRow): AccessCodeView {
+    const now = nowSeconds();
+    const inWindow = (r.startsAt === null || r.startsAt <= now) && (r.endsAt === null || now < r.endsAt);
+    return {
+      access_code_id: r.id,
+      device_id: r.lock,
+      name: r.name,
+      code: r.code,
+      type: r.type,
+      starts_at: isoOfSeconds(r.startsAt),
+      ends_at: isoOfSeconds(r.endsAt),
+      is_one_time_use: r.isOneTimeUse,
+      status: inWindow && r.usedAt === null ? 'set' : 'unset',
+      created_at: iso(r.createdAt),
+      is_managed: true,
+    };
+  }
+
+  function freeCode(length: number): string | undefined {
+    for (let i = 0; i < GENERATE_ATTEMPTS; i++) {
+      const code = String(randomInt(0, 10 ** length)).padStart(length, '0');
+      if (!codeSpace.takenByAccessCode(code) && !codeSpace.takenByInputCode(code)) return code;
+    }
+    return undefined;
+  }
+
+  /** The window a request asks for, or invalid_time_rules_settings (ends_at must be in the future). */
+  function window(
+    starts: string | undefined,
+    ends: string | undefined,
+    current?: { startsAt: number | null; endsAt: number | null },
+  ): RepoResult<{ startsAt: number | null; endsAt: number | null }> {
+    const startsAt = starts !== undefined ? secondsOf(starts, 'starts_at') : (current?.startsAt ?? null);
+    const endsAt = ends !== undefined ? secondsOf(ends, 'ends_at') : (current?.endsAt ?? null);
+    if (ends !== undefined && endsAt! <= nowSeconds()) return failure('invalid_time_rules_settings', 'ends_at must be in the future');
+    if (endsAt !== null && startsAt === null) return success('updated', { startsAt: nowSeconds(), endsAt });
+    if (startsAt !== null && (endsAt === null || startsAt >= endsAt)) return failure('invalid_time_rules_settings', 'starts_at must be before ends_at');
+    return success('updated', { startsAt, endsAt });
+  }
+
+  function saved(r: RepoResult<AccessCodeRow>): RepoResult<AccessCodeView> {
+    return r.ok ? success(r.code, view(r.value)) : r;
+  }
+
+  return {
+    create(input: AccessCodeCreate): RepoResult<AccessCodeView> {
+      const w = window(input.starts_at, input.ends_at);
+      if (!w.ok) return w;
+      return saved(
+        runOne(db, (afterCommit) => {
+          const code = input.code ?? freeCode(input.preferred_code_length ?? DEFAULT_CODE_LENGTH);
+          if (code === undefined) return failure('number_of_identifiers_exceeded', 'no free code of that length');
+          const r = accessCodes.create({
+            code,
+            name: input.name ?? null,
+            lock: input.device_id ?? 'all',
+            type: w.value.endsAt === null ? 'ongoing' : 'time_bound',
+            startsAt: w.value.startsAt,
+            endsAt: w.value.endsAt,
+            isOneTimeUse: input.is_one_time_use ?? false,
+          });
+          if (r.ok) afterCommit(() => indexSync.accessCodeSaved(r.value.id));
+          return r;
+        }),
+      );
+    },
+
+    update(input: AccessCodeUpdate): RepoResult<AccessCodeView> {
+      return saved(
+        runOne(db, (afterCommit) => {
+          const current = accessCodes.get(input.access_code_id);
+          if (!current) return failure('entity_not_found', 'access code');
+          const ongoing = input.type === 'ongoing';
+          const w = ongoing ? success('updated', { startsAt: null, endsAt: null }) : window(input.starts_at, input.ends_at, current);
+          if (!w.ok) return w;
+          const type: AccessCodeType = ongoing || w.value.endsAt === null ? 'ongoing' : 'time_bound';
+          if (input.type === 'time_bound' && type !== 'time_bound') return failure('invalid_time_rules_settings', 'time_bound needs ends_at');
+          let code = input.code;
+          if (code === undefined && input.preferred_code_length !== undefined && input.preferred_code_length !== current.code.length) {
+            code = freeCode(input.preferred_code_length);
+          }
+          const r = accessCodes.update(current.id, {
+            code,
+            name: input.name,
+            lock: input.device_id,
+            type,
+            startsAt: w.value.startsAt,
+            endsAt: w.value.endsAt,
+            isOneTimeUse: input.is_one_time_use,
+          });
+          if (r.ok) afterCommit(() => indexSync.accessCodeSaved(r.value.id));
+          return r;
+        }),
+      );
+    },
+
+    get(id: string): AccessCodeView | undefined {
+      const r = accessCodes.get(id);
+      return r ? view(r) : undefined;
+    },
+
+    list(deviceId?: string): AccessCodeView[] {
+      const out: AccessCodeView[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = accessCodes.list({ after, limit: 1000 });
+        for (const r of page) if (deviceId === undefined || r.lock === deviceId) out.push(view(r));
+        if (page.length < 1000) return out;
+        after = page[page.length - 1]!.id;
+      }
+    },
+
+    remove(id: string): RepoResult<{ id: string }> {
+      return runOne(db, (afterCommit) => {
+        const indexId = indexSync.accessCodeIdOf(id);
+        const r = accessCodes.delete(id);
+        if (r.ok && indexId !== undefined) afterCommit(() => indexSync.removed(indexId));
+        return r;
+      });
+    },
+  };
+}
