@@ -1,0 +1,137 @@
+/**
+ * The real daemon as a child process (`node scripts/doorctl.mjs run --config F`, through the test
+ * harness's spawnDaemon), logged in as the initial admin, plus a watch on its relay transitions:
+ * the events stream (`GET /api/v1/events/stream`, SSE) when the daemon serves it, else the
+ * daemon's stdout JSON log line `"msg":"relay"` (reported as such).
+ */
+import { request } from 'node:http';
+import { isLog, spawnDaemon, type ChildDaemon } from '../../test/support/daemon-harness.ts';
+
+export interface BenchDaemon {
+  readonly child: ChildDaemon;
+  readonly pid: number;
+  readonly base: string;
+  readonly token: string;
+  /** performance.now() at spawn and when "controller running" was read. */
+  readonly spawnedAt: number;
+  readonly readyAt: number;
+  stop(): Promise<void>;
+}
+
+const INITIAL_ADMIN = /^Initial admin account created\. Username: (\S+)\s+Password: (\S+)/;
+
+/** Starts the daemon on a fresh data dir (its first start prints the initial admin password). */
+export async function startChildDaemon(configPath: string, readyTimeoutMs = 60_000): Promise<BenchDaemon> {
+  const spawnedAt = performance.now();
+  const child = spawnDaemon(configPath);
+  let readyAt = 0;
+  const admin = child.waitForLine((l) => INITIAL_ADMIN.test(l), readyTimeoutMs);
+  const listening = child.waitForLine(isLog('admin API listening'), readyTimeoutMs);
+  const running = child.waitForLine((l) => {
+    if (!isLog('controller running')(l)) return false;
+    readyAt = performance.now();
+    return true;
+  }, readyTimeoutMs);
+  const exitedEarly = child.exited().then((code) => {
+    throw new Error(`daemon exited (${code}) before it was ready:\n${child.lines.slice(-15).join('\n')}`);
+  });
+  await Promise.race([running, exitedEarly]);
+  const [, username, password] = INITIAL_ADMIN.exec(await admin)!;
+  const { port } = JSON.parse(await listening) as { port: number };
+  const base = `http://127.0.0.1:${port}`;
+  const login = await fetch(`${base}/api/v1/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }),
+  });
+  if (!login.ok) throw new Error(`login failed: HTTP ${login.status}`);
+  const { token } = (await login.json()) as { token: string };
+  exitedEarly.catch(() => {});
+  return {
+    child, pid: child.proc.pid!, base, token, spawnedAt, readyAt,
+    async stop() {
+      if (child.proc.exitCode !== null || child.proc.signalCode !== null) return;
+      child.proc.kill('SIGTERM');
+      const timer = setTimeout(() => child.proc.kill('SIGKILL'), 10_000);
+      await child.exited();
+      clearTimeout(timer);
+    },
+  };
+}
+
+export type RelayState = 'unlocked' | 'locked';
+
+export interface RelayWatch {
+  /** 'sse' (events stream) or 'log' (stdout JSON line, interim). */
+  readonly source: 'sse' | 'log';
+  /** Resolves with performance.now() when the next transition of door 1 to `state` is seen. Call before causing it. */
+  next(state: RelayState, timeoutMs?: number): Promise<number>;
+  close(): void;
+}
+
+/** Watches relay transitions over the events stream if the daemon has it, else on stdout. */
+export async function watchRelay(d: BenchDaemon): Promise<RelayWatch> {
+  const sse = await openEventStream(d);
+  if (sse) return sse;
+  return {
+    source: 'log',
+    next(state, timeoutMs = 5000) {
+      let seenAt = 0;
+      return d.child
+        .waitForLine((l) => {
+          if (!(isLog('relay')(l) && l.includes(`"state":"${state}"`) && l.includes('"door":1'))) return false;
+          seenAt = performance.now();
+          return true;
+        }, timeoutMs)
+        .then(() => seenAt);
+    },
+    close() {},
+  };
+}
+
+interface Waiter {
+  readonly state: RelayState;
+  resolve(at: number): void;
+}
+
+async function openEventStream(d: BenchDaemon): Promise<RelayWatch | null> {
+  const waiters: Waiter[] = [];
+  const url = new URL('/api/v1/events/stream', d.base);
+  const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+    const req = request(url, { headers: { authorization: `Bearer ${d.token}`, accept: 'text/event-stream' } }, resolve);
+    req.once('error', reject);
+    req.end();
+  });
+  if (res.statusCode !== 200 || !String(res.headers['content-type']).startsWith('text/event-stream')) {
+    res.resume();
+    return null;
+  }
+  let buf = '';
+  res.setEncoding('utf8');
+  res.on('data', (chunk: string) => {
+    const at = performance.now();
+    buf += chunk;
+    let end;
+    while ((end = buf.indexOf('\n\n')) >= 0) {
+      const block = buf.slice(0, end);
+      buf = buf.slice(end + 2);
+      const type = /^event: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (type !== 'relay' || data === undefined) continue;
+      const e = JSON.parse(data) as { door?: string; details?: { state?: string } };
+      const w = waiters[0];
+      if (w && e.door === '1' && e.details?.state === w.state) {
+        waiters.shift();
+        w.resolve(at);
+      }
+    }
+  });
+  return {
+    source: 'sse',
+    next(state, timeoutMs = 5000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no relay ${state} event within ${timeoutMs} ms`)), timeoutMs);
+        waiters.push({ state, resolve: (at) => { clearTimeout(timer); resolve(at); } });
+      });
+    },
+    close: () => res.destroy(),
+  };
+}
