@@ -1,6 +1,6 @@
 import type { IdentifierType } from '../access/identifier-key.ts';
 import type { Db } from './database.ts';
-import type { LockScope } from './validate.ts';
+import type { LockScope } from '../access/lock-scope.ts';
 
 /**
  * Compact row for loading the in-memory index at start. Only what an access decision needs:

@@ -8,15 +8,8 @@ import { storedNumber, valueFromStored } from './number-key.ts';
 import { failure, success, type RepoResult } from './result-codes.ts';
 import { isSecretHash } from './secret-hash.ts';
 import { guardCredentialWrite } from './sqlite-errors.ts';
-import {
-  clampLimit,
-  definedOnly,
-  isLockScope,
-  isOptionalInt,
-  isOptionalText,
-  isWindowOrdered,
-  type LockScope,
-} from './validate.ts';
+import { isLockScope, type LockScope } from '../access/lock-scope.ts';
+import { clampLimit, definedOnly, isOptionalInt, isOptionalText, isWindowOrdered } from './validate.ts';
 
 export interface IdentifierRow {
   readonly uid: string;
@@ -139,7 +132,7 @@ function normalise(uid: string, i: Omit<IdentifierInput, 'uid'>): RepoResult<Fie
   if (!isIdentifierType(i.type)) return failure('invalid_input', 'type');
   const number = storedNumber(i.type, i.number);
   if (number === undefined) return failure('invalid_input', 'number');
-  if (!isLockScope(i.lock)) return failure('invalid_input', 'lock');
+  if (typeof i.lock !== 'string' || !isLockScope(i.lock)) return failure('invalid_input', 'lock');
   if (!isOptionalInt(i.bitLength, 1, 1024)) return failure('invalid_input', 'bitLength');
   if (!isOptionalText(i.format, 64)) return failure('invalid_input', 'format');
   if (!isOptionalText(i.name, 256)) return failure('invalid_input', 'name');

@@ -50,7 +50,6 @@ export { openDatabase, SchemaTooNewError, type Db, type IntegrityReport, type Op
 export * from './result-codes.ts';
 export { hashSecret, verifySecret, hashToken, generateToken, isSecretHash, type SecretKind } from './secret-hash.ts';
 export { storedNumber, valueFromStored } from './number-key.ts';
-export { LOCK_SCOPES, type LockScope } from './validate.ts';
 export type { UserRow, UserInput, UserPatch, OwnerType, UpsertedUser, UsersRepository } from './users.ts';
 export { INDEX_ROW_COLUMNS, type IdentifierIndexRow } from './identifier-index-reader.ts';
 export type {

@@ -1,11 +1,4 @@
 /** Small shared checks for repository inputs (values the API should already have validated). */
-export const LOCK_SCOPES = ['first', 'second', 'all'] as const;
-export type LockScope = (typeof LOCK_SCOPES)[number];
-
-export function isLockScope(s: unknown): s is LockScope {
-  return typeof s === 'string' && (LOCK_SCOPES as readonly string[]).includes(s);
-}
-
 export function isOptionalInt(v: unknown, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): boolean {
   return v === null || v === undefined || (Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max);
 }

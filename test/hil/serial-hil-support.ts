@@ -1,11 +1,2 @@
-/** Shared by the serial HIL tests: polling waits for real-time conditions, bounded. */
-export async function waitFor(what: string, predicate: () => boolean, timeoutMs = 2000): Promise<number> {
-  const start = performance.now();
-  while (!predicate()) {
-    if (performance.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return performance.now() - start;
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The serial HIL tests' polling helpers are the shared ones. */
+export { sleep, waitFor } from '../support/wait.ts';

@@ -14,17 +14,12 @@ import { createLogger } from '../../core/logger.ts';
 import type { EdgeEvent, RawFrame } from '../../wiegand/types.ts';
 import { bitsToString } from '../../wiegand/types.ts';
 import { FrameAssembler } from '../../wiegand/frame/frame-assembler.ts';
+import { waitFor as waitForShared } from '../../../test/support/wait.ts';
 import { GpiomonBackend, GpiomonUnavailableError, type GpiomonBackendOptions } from './gpiomon-backend.ts';
 
 const FAKE = fileURLToPath(new URL('../../../test/fixtures/gpio/fake-gpiomon.mjs', import.meta.url));
 
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const waitFor = (cond: () => boolean, what: string) => waitForShared(what, cond, 5_000);
 
 function startLog(): { path: string; starts: () => Array<{ pid: number; argv: string[] }> } {
   const path = join(mkdtempSync(join(tmpdir(), 'doorctl-gpiomon-')), 'starts.log');

@@ -11,6 +11,7 @@
  * Both print CLOCK_MONOTONIC timestamps taken by the kernel at the edge on kernels >= 5.7
  * (2.x says so explicitly with --event-clock), the same base as Clock.monotonicUs().
  */
+import { parseLibgpiodVersion } from '../../io/gpio/libgpiod-version.ts';
 
 export type GpiomonDialect = 'v1' | 'v2';
 
@@ -22,11 +23,8 @@ export interface GpiomonVersion {
 
 /** Reads `gpiomon --version` output ("gpiomon (libgpiod) v1.6.3"); null when unrecognised. */
 export function parseGpiomonVersion(text: string): GpiomonVersion | null {
-  const m = /\bv(\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
-  if (m === null) return null;
-  const major = Number(m[1]);
-  if (major < 1) return null;
-  return { dialect: major >= 2 ? 'v2' : 'v1', version: m[0].slice(1) };
+  const v = parseLibgpiodVersion(text);
+  return v && { dialect: v.major === 2 ? 'v2' : 'v1', version: v.version };
 }
 
 export interface GpiomonWatch {

@@ -1,20 +1,13 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { PassThrough, Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { main } from '../main.ts';
+import { runCli } from '../../../test/support/cli.ts';
 
 const H10301_FRAME = '10111101100010001110101110';
 
 async function doorctl(args: string[], stdin = '') {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await main(['decode', ...args], { stdin: Readable.from([stdin]), stdout, stderr });
+  const { code, out, err } = await runCli(['decode', ...args], stdin);
   return { code, out, err, lines: out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as unknown) };
 }
 

@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -13,26 +12,11 @@ import { createSimEdgeServer } from '../../capture/sim/sim-edge-server.ts';
 import { decodeKey } from '../../wiegand/keypad/keypad-modes.ts';
 import type { CardRead, EdgeEvent, RawFrame } from '../../wiegand/types.ts';
 import { openPtyPair, type PtyPair } from '../../../test/support/pty.ts';
-import { main } from '../main.ts';
+import { runCli } from '../../../test/support/cli.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 
-async function doorctl(args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await main(['sim', ...args], { stdin: Readable.from([]), stdout, stderr });
-  return { code, out, err };
-}
-
-async function until(cond: () => boolean, ms = 2000): Promise<void> {
-  const end = performance.now() + ms;
-  while (!cond()) {
-    if (performance.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const doorctl = (args: string[]) => runCli(['sim', ...args]);
+const until = (cond: () => boolean) => waitFor('the condition', cond);
 
 describe('doorctl sim: options', () => {
   it('--help lists payloads, targets and timing options', async () => {

@@ -35,6 +35,7 @@ import {
   type Level,
   type OutputLine,
 } from './gpio-port.ts';
+import { parseLibgpiodVersion } from './libgpiod-version.ts';
 import { SupervisedChild, type CommandLine } from './supervised-child.ts';
 
 export type LibgpiodMajor = 1 | 2;
@@ -73,14 +74,6 @@ const BIAS_NAMES: Record<LibgpiodMajor, Record<InputPull, string>> = {
   1: { up: 'pull-up', down: 'pull-down', none: 'disable' },
   2: { up: 'pull-up', down: 'pull-down', none: 'disabled' },
 };
-
-/** "gpioset (libgpiod) v1.6.3" → 1; "gpioset (libgpiod) v2.1.2" → 2. */
-export function parseLibgpiodMajor(versionText: string): LibgpiodMajor | undefined {
-  const m = /\bv(\d+)\.\d+/.exec(versionText);
-  if (m === null) return undefined;
-  const major = Number(m[1]);
-  return major === 1 || major === 2 ? major : undefined;
-}
 
 /** Parses `gpiodetect` lines such as "gpiochip0 [pinctrl-bcm2711] (58 lines)" (same in 1.6 and 2.x). */
 export function parseGpiodetect(text: string): GpioChipInfo[] {
@@ -230,7 +223,7 @@ export class ChardevGpioPort implements GpioPort {
 
   private detectMajor(): LibgpiodMajor {
     const text = runSync({ command: this.tools.gpioset, args: ['--version'] });
-    const major = parseLibgpiodMajor(text);
+    const major = parseLibgpiodVersion(text)?.major;
     if (major === undefined) throw new Error(`unsupported libgpiod version: ${text.split('\n')[0]}`);
     return major;
   }

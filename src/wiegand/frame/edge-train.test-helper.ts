@@ -26,17 +26,8 @@ export function edgeTrain(bits: string, o: TrainOptions): EdgeEvent[] {
   return edges;
 }
 
-/** Deterministic PRNG (mulberry32) so jitter tests are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG so jitter tests are reproducible (the simulator's own). */
+export { createPrng as seededRandom } from '../../capture/sim/prng.ts';
 
 export interface Harness {
   readonly asm: FrameAssembler;
