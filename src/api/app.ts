@@ -20,6 +20,7 @@ import { registerAuthRoutes } from './routes/auth.ts';
 import { registerIdentifierRoutes } from './routes/identifiers.ts';
 import { registerSettingsRoutes } from './routes/settings.ts';
 import { registerSystemRoutes } from './routes/system.ts';
+import { registerUserCardRoutes } from './routes/user-cards.ts';
 import { registerUserRoutes } from './routes/users.ts';
 import { WRONG_JSON_BODY, wrongTypeOf } from './wrong-body.ts';
 
@@ -105,6 +106,7 @@ export function createApp(opts: AppOptions) {
   registerUserRoutes(registry, services);
   registerSettingsRoutes(registry, services);
   registerAccessCodeRoutes(registry, services);
+  registerUserCardRoutes(registry, services);
   registerSystemRoutes(registry, services, { metrics, health: opts.health });
   const document = registry.document({
     title: 'doorctl admin API',
@@ -129,7 +131,10 @@ export function createApp(opts: AppOptions) {
     });
     next();
   });
-  app.use(express.json({ limit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT, type: ['application/json', 'application/*+json', 'text/json'] }));
+  const limit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  app.use(express.json({ limit, type: ['application/json', 'application/*+json', 'text/json'] }));
+  // XML bodies (seed 003) arrive as text; the routes that accept XML decode it.
+  app.use(express.text({ limit, type: ['application/xml', 'text/xml'] }));
 
   app.get('/openapi.json', (_req, res) => {
     res.json(document);

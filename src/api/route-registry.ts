@@ -26,6 +26,8 @@ export interface ResponseSpec {
   readonly schema?: z.ZodType;
   /** Default application/json. */
   readonly contentType?: string;
+  /** Further content types of the same answer, documented with the same schema (e.g. XML). */
+  readonly extraContentTypes?: readonly string[];
 }
 
 export interface Reply {
@@ -66,6 +68,8 @@ export interface RouteSpec<Q extends AnyObject, P extends AnyObject, B extends z
   readonly bodyFor?: (query: z.infer<Q>) => z.ZodType | undefined;
   /** Extra request content types documented besides JSON (e.g. XML). */
   readonly extraBodyTypes?: readonly string[];
+  /** Turns a non-JSON body (e.g. XML text) into the object to validate; default: the parsed JSON. */
+  readonly decodeBody?: (req: Request) => unknown;
   readonly responses: Readonly<Record<number, ResponseSpec>>;
   readonly handler: (ctx: RouteContext<z.infer<Q>, z.infer<P>, z.infer<B>>) => Promise<Reply> | Reply;
 }
@@ -161,7 +165,13 @@ export function createRouteRegistry() {
           status,
           {
             description: r.description,
-            ...(r.schema ? { content: { [r.contentType ?? 'application/json']: { schema: r.schema } } } : {}),
+            ...(r.schema
+              ? {
+                  content: Object.fromEntries(
+                    [r.contentType ?? 'application/json', ...(r.extraContentTypes ?? [])].map((t) => [t, { schema: r.schema! }]),
+                  ),
+                }
+              : {}),
           },
         ]),
       ),
@@ -178,7 +188,10 @@ export function createRouteRegistry() {
   }
 
   function checkReply(spec: RouteSpec<AnyObject, AnyObject, z.ZodType>, reply: Reply, status: number): void {
-    const schema = spec.responses[status]?.schema;
+    const declared = spec.responses[status];
+    // Replies in another content type than the schema's (XML renderings) are not JSON to check.
+    if (reply.contentType !== undefined && reply.contentType !== (declared?.contentType ?? 'application/json')) return;
+    const schema = declared?.schema;
     if (!schema) throw new Error(`${spec.method.toUpperCase()} ${spec.path}: undeclared response status ${status}`);
     const r = schema.safeParse(reply.body);
     if (!r.success) throw new Error(`${spec.method.toUpperCase()} ${spec.path}: reply does not match its schema: ${r.error.message}`);
@@ -192,7 +205,8 @@ export function createRouteRegistry() {
           const params = spec.params ? parseInput(spec.params, req.params, 'params') : {};
           const query = spec.query ? parseInput(spec.query, req.query, 'query') : {};
           const bodySchema = spec.bodyFor ? spec.bodyFor(query as never) : spec.body;
-          const body = bodySchema ? parseInput(bodySchema, req.body, 'body') : undefined;
+          const raw = spec.decodeBody ? spec.decodeBody(req) : req.body;
+          const body = bodySchema ? parseInput(bodySchema, raw, 'body') : undefined;
           const reply = await spec.handler({ query, params, body, principal, req });
           const status = reply.status ?? 200;
           if (opts.validateResponses) checkReply(spec, reply, status);

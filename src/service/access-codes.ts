@@ -14,6 +14,7 @@ import { failure, success, type RepoResult } from '../storage/result-codes.ts';
 import { runOne } from './chunked-batch.ts';
 import type { IndexSync } from './index-sync.ts';
 import { InvalidInputError } from './invalid-input.ts';
+import { unixSecondsOfIso } from './iso-time.ts';
 
 export interface AccessCodeCreate {
   readonly device_id?: LockScope;
@@ -63,9 +64,9 @@ const isoOfSeconds = (s: number | null): string | null => (s === null ? null : i
 
 /** ISO 8601 → Unix seconds (the schema has already checked the format). */
 function secondsOf(text: string, field: string): number {
-  const ms = Date.parse(text);
-  if (!Number.isFinite(ms)) throw new InvalidInputError('body', [field], 'not an ISO 8601 date-time');
-  return Math.floor(ms / 1000);
+  const s = unixSecondsOfIso(text);
+  if (s === undefined) throw new InvalidInputError('body', [field], 'not an ISO 8601 date-time');
+  return s;
 }
 
 export type AccessCodesService = ReturnType<typeof createAccessCodesService>;

@@ -25,6 +25,7 @@ import { createIdentifiersService } from './identifiers.ts';
 import { createIndexSync } from './index-sync.ts';
 import type { LoginThrottleOptions } from './login-throttle.ts';
 import { createSettingsService, type WiegandSettings } from './settings.ts';
+import { createUserCardsService } from './user-cards.ts';
 import { createUsersService } from './users.ts';
 
 /** The parts of the configuration the services use. */
@@ -84,6 +85,7 @@ export function createServices(deps: ServicesDeps) {
       tokenTtlMs: config.api.tokenTtlMs,
       throttle: deps.loginThrottle,
     }),
+    userCards: createUserCardsService({ db, users, identifiers, indexSync, clock }),
     accessCodes: createAccessCodesService({ db, accessCodes: createAccessCodesRepository(db, clock), indexSync, clock }),
     doors: createDoorsService({ clock, journal, openDoor: deps.openDoor }),
     journal: journalStore,
