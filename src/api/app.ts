@@ -16,6 +16,7 @@ import { DOCS_CSP, renderDocsPage } from './docs-page.ts';
 import { ApiError } from './errors.ts';
 import { createRouteRegistry, routerFor } from './route-registry.ts';
 import { registerAccessCodeRoutes } from './routes/access-codes.ts';
+import { registerAccessKeyRoutes } from './routes/access-keys.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
 import { registerIdentifierRoutes } from './routes/identifiers.ts';
 import { registerSettingsRoutes } from './routes/settings.ts';
@@ -107,6 +108,7 @@ export function createApp(opts: AppOptions) {
   registerSettingsRoutes(registry, services);
   registerAccessCodeRoutes(registry, services);
   registerUserCardRoutes(registry, services);
+  registerAccessKeyRoutes(registry, services);
   registerSystemRoutes(registry, services, { metrics, health: opts.health });
   const document = registry.document({
     title: 'doorctl admin API',

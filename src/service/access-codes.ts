@@ -4,7 +4,6 @@
  * Codes share the keypad digit space with inputCode identifiers. The credential index follows
  * every committed change.
  */
-import { randomInt } from 'node:crypto';
 import type { LockScope } from '../access/lock-scope.ts';
 import type { Clock } from '../core/clock.ts';
 import { createCodeSpace } from '../storage/code-space.ts';
@@ -12,6 +11,7 @@ import type { AccessCodeRow, AccessCodesRepository, AccessCodeType } from '../st
 import type { Db } from '../storage/database.ts';
 import { failure, success, type RepoResult } from '../storage/result-codes.ts';
 import { runOne } from './chunked-batch.ts';
+import { generateFreeCode } from './free-code.ts';
 import type { IndexSync } from './index-sync.ts';
 import { InvalidInputError } from './invalid-input.ts';
 import { unixSecondsOfIso } from './iso-time.ts';
@@ -57,7 +57,6 @@ export interface AccessCodesServiceDeps {
 }
 
 const DEFAULT_CODE_LENGTH = 6;
-const GENERATE_ATTEMPTS = 50;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const isoOfSeconds = (s: number | null): string | null => (s === null ? null : iso(s * 1000));
@@ -94,13 +93,7 @@ export function createAccessCodesService(deps: AccessCodesServiceDeps) {
     };
   }
 
-  function freeCode(length: number): string | undefined {
-    for (let i = 0; i < GENERATE_ATTEMPTS; i++) {
-      const code = String(randomInt(0, 10 ** length)).padStart(length, '0');
-      if (!codeSpace.takenByAccessCode(code) && !codeSpace.takenByInputCode(code)) return code;
-    }
-    return undefined;
-  }
+  const freeCode = (length: number): string | undefined => generateFreeCode(codeSpace, length);
 
   /** The window a request asks for, or invalid_time_rules_settings (ends_at must be in the future). */
   function window(

@@ -18,6 +18,7 @@ import { createSessionsRepository } from '../storage/sessions.ts';
 import { createSettingsRepository } from '../storage/settings.ts';
 import { createUsersRepository } from '../storage/users.ts';
 import { createAccessCodesService } from './access-codes.ts';
+import { createAccessKeysService } from './access-keys.ts';
 import { createAuthService, type JournalSink } from './auth.ts';
 import type { ChunkOptions } from './chunked-batch.ts';
 import { createDoorsService, type OpenDoor } from './doors.ts';
@@ -85,6 +86,7 @@ export function createServices(deps: ServicesDeps) {
       tokenTtlMs: config.api.tokenTtlMs,
       throttle: deps.loginThrottle,
     }),
+    accessKeys: createAccessKeysService({ db, users, identifiers, indexSync, clock }),
     userCards: createUserCardsService({ db, users, identifiers, indexSync, clock }),
     accessCodes: createAccessCodesService({ db, accessCodes: createAccessCodesRepository(db, clock), indexSync, clock }),
     doors: createDoorsService({ clock, journal, openDoor: deps.openDoor }),
