@@ -1,0 +1,86 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../core/clock.ts';
+import { openDatabase, type Db } from '../storage/database.ts';
+import { failure, success } from '../storage/result-codes.ts';
+import { mapInSlices, runInChunks } from './chunked-batch.ts';
+
+let dir: string;
+let db: Db;
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function open(): Db {
+  dir = mkdtempSync(join(tmpdir(), 'doorctl-chunks-'));
+  db = openDatabase({ dataDir: dir });
+  return db;
+}
+
+const put = (key: string) =>
+  db.sqlite.prepare("INSERT INTO settings (key, value_json, updated_at) VALUES (?, '1', 0)").run(key);
+const keys = () => db.sqlite.prepare('SELECT key FROM settings ORDER BY key').pluck().all();
+
+describe('runInChunks', () => {
+  it('commits each chunk, rolls back only failed items, runs after-commit actions after the commit, yields between chunks', async () => {
+    open();
+    const seenByAfterCommit: boolean[] = [];
+    const interleaved: number[] = [];
+    const items = ['a', 'b', 'bad', 'c', 'd'];
+    const done = runInChunks(
+      db,
+      items,
+      (item, i, afterCommit) => {
+        interleaved.push(i);
+        const r = db.attempt(() => {
+          put(item);
+          return item === 'bad' ? failure('entity_not_found') : success('created', item);
+        });
+        if (r.ok) afterCommit(() => seenByAfterCommit.push(!db.sqlite.inTransaction && keys().includes(item)));
+        return r.ok;
+      },
+      { clock: new ManualClock(), maxItems: 2 },
+    );
+    setImmediate(() => interleaved.push(-1));
+    expect(await done).toEqual([true, true, false, true, true]);
+    expect(keys()).toEqual(['a', 'b', 'c', 'd']);
+    expect(seenByAfterCommit).toEqual([true, true, true, true]);
+    // Another task ran between chunks, not only after the batch.
+    expect(interleaved.filter((i) => i >= 0)).toEqual([0, 1, 2, 3, 4]);
+    expect(interleaved.indexOf(-1)).toBeGreaterThan(1);
+    expect(interleaved.indexOf(-1)).toBeLessThan(interleaved.length - 1);
+  });
+
+  it('rolls back the whole chunk and stops when an item throws (an I/O failure, not a result)', async () => {
+    open();
+    const run = runInChunks(
+      db,
+      ['a', 'b', 'c'],
+      (item) => {
+        if (item === 'c') throw new Error('disk full');
+        put(item);
+        return true;
+      },
+      { clock: new ManualClock(), maxItems: 2 },
+    );
+    await expect(run).rejects.toThrow('disk full');
+    expect(keys()).toEqual(['a', 'b']);
+  });
+});
+
+describe('mapInSlices', () => {
+  it('maps in order and lets other tasks run between slices', async () => {
+    const order: string[] = [];
+    const p = mapInSlices([1, 2, 3, 4, 5], (x) => {
+      order.push(`item${x}`);
+      return x * 2;
+    }, 2);
+    setImmediate(() => order.push('other'));
+    expect(await p).toEqual([2, 4, 6, 8, 10]);
+    expect(order.indexOf('other')).toBeGreaterThan(1);
+    expect(order.indexOf('other')).toBeLessThan(order.length - 1);
+  });
+});
