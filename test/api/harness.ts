@@ -13,7 +13,10 @@ import { configSchema } from '../../src/config/config-schema.ts';
 import { ManualClock } from '../../src/core/clock.ts';
 import { silentLogger } from '../../src/core/logger.ts';
 import { createServices, type Services, type ServicesDeps } from '../../src/service/services.ts';
+import { createAdminAccountsRepository, type AdminRole } from '../../src/storage/admin-accounts.ts';
 import { openDatabase, type Db } from '../../src/storage/database.ts';
+import { generateToken, hashSecret, hashToken } from '../../src/storage/secret-hash.ts';
+import { createSessionsRepository } from '../../src/storage/sessions.ts';
 import type { JournalEvent } from '../../src/storage/journal.ts';
 
 export const ADMIN_PASSWORD = 'admin-password-1';
@@ -39,6 +42,14 @@ export type HarnessOptions = Partial<Pick<ServicesDeps, 'openDoor' | 'loginThrot
   readonly bodyLimit?: string | number;
 };
 
+/** scrypt is slow on purpose: hash each test password once per test file, not once per test. */
+const hashes = new Map<string, Promise<string>>();
+const hashOnce = (password: string): Promise<string> => {
+  let h = hashes.get(password);
+  if (!h) hashes.set(password, (h = hashSecret(password)));
+  return h;
+};
+
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'doorctl-api-'));
   const db = openDatabase({ dataDir: dir });
@@ -57,8 +68,18 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     loginThrottle: opts.loginThrottle,
     batchChunk: opts.batchChunk,
   });
-  await services.auth.setPassword('admin', ADMIN_PASSWORD, 'admin');
-  await services.auth.setPassword('operator', OPERATOR_PASSWORD, 'operator');
+  // Accounts and sessions written directly (login itself is tested in auth.test.ts).
+  const accounts = createAdminAccountsRepository(db, clock);
+  const sessions = createSessionsRepository(db, clock);
+  const account = async (username: string, password: string, role: AdminRole): Promise<string> => {
+    const created = accounts.create({ username, role, passwordHash: await hashOnce(password) });
+    const token = generateToken();
+    const session = sessions.create({ tokenHash: hashToken(token), username, expiresAt: clock.now() + config.api.tokenTtlMs });
+    if (!created.ok || !session.ok) throw new Error(`harness account ${username}`);
+    return token;
+  };
+  const adminToken = await account('admin', ADMIN_PASSWORD, 'admin');
+  const operatorToken = await account('operator', OPERATOR_PASSWORD, 'operator');
   const app = createApp({
     services,
     logger: silentLogger,
@@ -68,14 +89,6 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     bodyLimit: opts.bodyLimit,
   });
   const http = request(app);
-  const login = async (username: string, password: string): Promise<string> => {
-    const res = await http.post('/api/v1/login').send({ username, password });
-    if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body.token as string;
-  };
-  const adminToken = await login('admin', ADMIN_PASSWORD);
-  const operatorToken = await login('operator', OPERATOR_PASSWORD);
-  journal.length = 0;
   return {
     dir, db, clock, index, services, app, journal, adminToken, operatorToken, http,
     close() {
