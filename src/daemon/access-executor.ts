@@ -4,24 +4,21 @@
  * power cut at any instant can cost a pass but never give one. Everything is journalled without
  * waiting for SQLite (the journal writer batches).
  */
-import type { CredentialIndex } from '../access/credential-index.ts';
 import type { SessionEvent } from '../access/reader-session.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
-import type { ConsumePassResult } from '../storage/identifiers.ts';
 import type { JournalEvent } from '../storage/journal.ts';
 import type { FrameRejection } from '../wiegand/reader-decoder.ts';
 import type { LineFault } from '../wiegand/types.ts';
 import type { DoorBank } from './door-bank.ts';
+import type { PassLedger } from './pass-ledger.ts';
 
 export interface AccessExecutorDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly journal: { append(e: JournalEvent): void };
-  readonly index: CredentialIndex;
   readonly doors: DoorBank;
-  readonly uidOf: (id: number) => string | undefined;
-  readonly consumePass: (uid: string, nowMs: number) => ConsumePassResult;
+  readonly passes: PassLedger;
   /** Told of every decision after the relays were commanded (metrics, event stream). */
   readonly onDecision?: (e: DecisionRecord) => void;
 }
@@ -77,18 +74,17 @@ export class AccessExecutor {
 
   private decide(event: Extract<SessionEvent, { type: 'decision' }>, door: number): void {
     const { decision } = event;
-    const uid = decision.identifierId !== undefined ? this.deps.uidOf(decision.identifierId) ?? null : null;
+    const id = decision.identifierId;
+    const uid = id !== undefined ? this.deps.passes.ref(id) : null;
     let outcome = decision.outcome;
     let reason: string = decision.reason;
     if (outcome === 'grant' && decision.consumePass) {
-      const committed = uid === null ? ({ ok: false, reason: 'entity_not_found' } as const) : this.deps.consumePass(uid, event.at);
-      if (committed.ok) {
-        this.deps.index.setPassesUsed(decision.identifierId!, committed.passesUsed);
-      } else {
+      const committed = id === undefined ? ({ ok: false, reason: 'unknown' } as const) : this.deps.passes.commit(id, event.at);
+      if (!committed.ok) {
         // Storage is the authority: the index was stale (e.g. reset elsewhere) or the row vanished.
         this.counters.passRaceDenies++;
         outcome = 'deny';
-        reason = committed.reason === 'passes_exhausted' ? 'passes_exhausted' : 'unknown';
+        reason = committed.reason;
       }
     }
     const doors = outcome === 'grant' ? decision.relays : [];

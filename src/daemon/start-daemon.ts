@@ -24,6 +24,7 @@ import { openGpioPort } from '../io/gpio/open-port.ts';
 import type { GpioBackendName, GpioPort } from '../io/gpio/gpio-port.ts';
 import { createServices, type Services } from '../service/services.ts';
 import { openDatabase, type Db } from '../storage/database.ts';
+import { createAccessCodesRepository } from '../storage/access-codes.ts';
 import { createIdentifiersRepository } from '../storage/identifiers.ts';
 import { createJournal, type JournalEvent } from '../storage/journal.ts';
 import { createJournalWriter, type JournalWriter } from '../storage/journal-writer.ts';
@@ -31,6 +32,7 @@ import { resolveFormatNames } from '../wiegand/format/formats.ts';
 import { AccessExecutor, type DecisionRecord } from './access-executor.ts';
 import { startCaptureSources, type CaptureSources } from './capture-sources.ts';
 import { createDoorBank, type DoorBank } from './door-bank.ts';
+import { createPassLedger } from './pass-ledger.ts';
 import { createPinVerifier } from './pin-verifier.ts';
 import { ReaderPipeline } from './reader-pipeline.ts';
 import { createSystemdNotifier } from './systemd-notify.ts';
@@ -153,11 +155,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       logger.warn({ username: admin.username }, 'initial admin account created; password shown once on the console');
     }
 
-    const identifiersRepo = createIdentifiersRepository(db, { clock });
+    const passes = createPassLedger({
+      index,
+      indexSync: services.indexSync,
+      identifiers: createIdentifiersRepository(db, { clock }),
+      accessCodes: createAccessCodesRepository(db, clock),
+    });
     const executor = new AccessExecutor({
-      clock, logger, journal, index, doors,
-      uidOf: (id) => services.indexSync.uidOf(id),
-      consumePass: (uid, now) => identifiersRepo.consumePass(uid, now),
+      clock, logger, journal, doors, passes,
       onDecision: (d: DecisionRecord) => events.emit('decision', d),
     });
     const profiles = new TimeProfileSet(config.timeZone);

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFields } from '../../src/wiegand/format/codec.ts';
 import { findFormat } from '../../src/wiegand/format/formats.ts';
+import { encodeKey } from '../../src/wiegand/keypad/keypad-modes.ts';
+import type { KeypadKey } from '../../src/wiegand/types.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { silentLogger } from '../../src/core/logger.ts';
 import { startDaemon, type Daemon } from '../../src/daemon/start-daemon.ts';
@@ -84,6 +86,40 @@ describe('daemon in simulation (in-process)', () => {
       ['frame_rejected', 'door2', 'parity_error'],
     ]);
     expect(rows[2]!.details).toMatchObject({ bit_length: 26, raw_bits: expect.stringMatching(/^[01]{26}$/) });
+  });
+
+  it('opens once for a one-time access code typed on the keypad, then refuses it (code_used)', async () => {
+    const t = await start({
+      readers: [{ id: 'door1', door: 1, keypad: { mode: '8bit_complement_high' } }],
+      doors: [{ id: 1, pulseMs: 100 }],
+    });
+    const created = t.daemon.services.accessCodes.create({ code: '4711', device_id: 'first', is_one_time_use: true });
+    expect(created.ok).toBe(true);
+    const type = async (keys: string) => {
+      const next = t.nextDecision();
+      for (const k of keys) {
+        await presentFrame(t.client, 'door1', encodeKey('8bit_complement_high', k as KeypadKey), 500);
+        await new Promise((r) => setTimeout(r, 15));
+      }
+      return next;
+    };
+    expect(await type('4711#')).toMatchObject({ outcome: 'grant', doors: [1] });
+    expect(await type('4711#')).toMatchObject({ outcome: 'deny', reason: 'code_used' });
+    const row = t.daemon.db.sqlite.prepare('SELECT used_at FROM access_codes').get() as { used_at: number | null };
+    expect(row.used_at).not.toBeNull();
+  });
+
+  it('applies reader format changes from the settings service to the running reader', async () => {
+    const t = await start();
+    t.daemon.services.settings.update({ readers: [{ id: 'door1', formats: ['H10306', 'raw'] }] });
+    await presentFrame(t.client, 'door1', card(1, 2));
+    await new Promise((r) => setTimeout(r, 150));
+    // 26 bits is no longer a configured format length, so it reads as raw (payload = all 26 bits).
+    expect(t.decisions).toHaveLength(1);
+    t.daemon.services.settings.update({ readers: [{ id: 'door1', formats: ['H10306'] }] });
+    await presentFrame(t.client, 'door1', card(1, 2));
+    await new Promise((r) => setTimeout(r, 150));
+    expect(t.daemon.executor.counters.rejectedFrames).toBe(1);
   });
 
   it('puts every relay in its safe state on stop', async () => {
