@@ -21,6 +21,9 @@ export async function connectSimEdgeClient(socketPath: string): Promise<SimEdgeC
     });
     s.once('error', reject);
   });
+  // The controller can vanish at any moment (a crash test kills it): a reset is then reported by
+  // the sends that fail, never as an uncaught 'error' event in the sender.
+  socket.on('error', () => undefined);
   return {
     send: (reader, edges) =>
       new Promise<void>((resolve, reject) => {
