@@ -63,20 +63,29 @@ export interface RunningDaemon {
   readonly pid: number;
   /** Pino `time` of the "admin API listening" line. */
   readonly listeningAtMs: number;
+  /**
+   * Resolves once the process exited AND its stdout/stderr were read to the end: 'exit' can come
+   * before the last lines still in the pipe were read, and a campaign counting log lines needs them all.
+   */
+  readonly closed: Promise<void>;
 }
 
 /** Starts the daemon and waits until it serves (the listening line, then "controller running"). */
 export async function startDaemon(configPath: string, env: NodeJS.ProcessEnv = {}): Promise<RunningDaemon> {
   const child = spawnDaemon(configPath, env);
+  const closed = new Promise<void>((resolve) => child.proc.once('close', () => resolve()));
   const listening = child.waitForLine(isLog('admin API listening'), 30_000);
   await child.waitForLine(isLog('controller running'), 30_000);
   const line = JSON.parse(await listening) as { port: number; time: number };
-  return { child, port: line.port, baseUrl: `http://127.0.0.1:${line.port}`, pid: child.proc.pid!, listeningAtMs: line.time };
+  return { child, port: line.port, baseUrl: `http://127.0.0.1:${line.port}`, pid: child.proc.pid!, listeningAtMs: line.time, closed };
 }
 
+/** Signals the daemon and waits until it is gone and all its output was read; returns the exit code. */
 export async function stopDaemon(d: RunningDaemon, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
   if (d.child.proc.exitCode === null && d.child.proc.signalCode === null) d.child.proc.kill(signal);
-  return d.child.exited();
+  const code = await d.child.exited();
+  await d.closed;
+  return code;
 }
 
 export interface DaemonSite {
@@ -130,6 +139,17 @@ export async function http(
     }
   }
   return { status: res.status, headers: res.headers, text, json };
+}
+
+/**
+ * The path of the documented operation whose path ends with `suffix` (e.g. `/access_codes/update`,
+ * which lives under a configurable prefix), read from the running server's /openapi.json.
+ */
+export async function operationPath(baseUrl: string, suffix: string): Promise<string> {
+  const doc = (await http(baseUrl, 'get', '/openapi.json')).json as { paths: Record<string, unknown> };
+  const found = Object.keys(doc.paths).filter((p) => p.endsWith(suffix));
+  if (found.length !== 1) throw new Error(`no single operation ending in ${suffix}: ${found.join(', ')}`);
+  return found[0]!;
 }
 
 export async function login(baseUrl: string, username: string, password: string): Promise<string> {
