@@ -12,24 +12,28 @@ export interface BenchDaemon {
   readonly pid: number;
   readonly base: string;
   readonly token: string;
-  /** performance.now() at spawn and when "controller running" was read. */
+  /** monotonicMs() at spawn and when "controller running" was read. */
   readonly spawnedAt: number;
   readonly readyAt: number;
   stop(): Promise<void>;
 }
 
+/** The process's monotonic clock in ms: the same clock as edge timestamps (systemClock.monotonicUs). */
+export const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+
 const INITIAL_ADMIN = /^Initial admin account created\. Username: (\S+)\s+Password: (\S+)/;
 
 /** Starts the daemon on a fresh data dir (its first start prints the initial admin password). */
-export async function startChildDaemon(configPath: string, readyTimeoutMs = 60_000): Promise<BenchDaemon> {
-  const spawnedAt = performance.now();
-  const child = spawnDaemon(configPath);
+export async function startChildDaemon(configPath: string, opts: { env?: NodeJS.ProcessEnv; readyTimeoutMs?: number } = {}): Promise<BenchDaemon> {
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 60_000;
+  const spawnedAt = monotonicMs();
+  const child = spawnDaemon(configPath, opts.env);
   let readyAt = 0;
   const admin = child.waitForLine((l) => INITIAL_ADMIN.test(l), readyTimeoutMs);
   const listening = child.waitForLine(isLog('admin API listening'), readyTimeoutMs);
   const running = child.waitForLine((l) => {
     if (!isLog('controller running')(l)) return false;
-    readyAt = performance.now();
+    readyAt = monotonicMs();
     return true;
   }, readyTimeoutMs);
   const exitedEarly = child.exited().then((code) => {
@@ -62,7 +66,9 @@ export type RelayState = 'unlocked' | 'locked';
 export interface RelayWatch {
   /** 'sse' (events stream) or 'log' (stdout JSON line, interim). */
   readonly source: 'sse' | 'log';
-  /** Resolves with performance.now() when the next transition of door 1 to `state` is seen. Call before causing it. */
+  /** Events seen on the stream so far, by type (empty when watching the log). */
+  counts(): Record<string, number>;
+  /** Resolves with monotonicMs() when the next transition of door 1 to `state` is seen. Call before causing it. */
   next(state: RelayState, timeoutMs?: number): Promise<number>;
   close(): void;
 }
@@ -73,18 +79,31 @@ export async function watchRelay(d: BenchDaemon): Promise<RelayWatch> {
   if (sse) return sse;
   return {
     source: 'log',
+    counts: () => ({}),
     next(state, timeoutMs = 5000) {
       let seenAt = 0;
-      return d.child
-        .waitForLine((l) => {
-          if (!(isLog('relay')(l) && l.includes(`"state":"${state}"`) && l.includes('"door":1'))) return false;
-          seenAt = performance.now();
-          return true;
-        }, timeoutMs)
-        .then(() => seenAt);
+      return handled(
+        d.child
+          .waitForLine((l) => {
+            if (!(isLog('relay')(l) && l.includes(`"state":"${state}"`) && l.includes('"door":1'))) return false;
+            seenAt = monotonicMs();
+            return true;
+          }, timeoutMs)
+          .then(() => seenAt),
+      );
     },
     close() {},
   };
+}
+
+/**
+ * Marks a promise as handled: callers register the 'locked' watch before awaiting 'unlocked', so
+ * if the first one fails the second must not crash the process as an unhandled rejection (the
+ * caller still sees the rejection when it awaits).
+ */
+function handled<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
 }
 
 interface Waiter {
@@ -94,6 +113,7 @@ interface Waiter {
 
 async function openEventStream(d: BenchDaemon): Promise<RelayWatch | null> {
   const waiters: Waiter[] = [];
+  const counts: Record<string, number> = {};
   const url = new URL('/api/v1/events/stream', d.base);
   const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
     const req = request(url, { headers: { authorization: `Bearer ${d.token}`, accept: 'text/event-stream' } }, resolve);
@@ -107,7 +127,7 @@ async function openEventStream(d: BenchDaemon): Promise<RelayWatch | null> {
   let buf = '';
   res.setEncoding('utf8');
   res.on('data', (chunk: string) => {
-    const at = performance.now();
+    const at = monotonicMs();
     buf += chunk;
     let end;
     while ((end = buf.indexOf('\n\n')) >= 0) {
@@ -115,22 +135,29 @@ async function openEventStream(d: BenchDaemon): Promise<RelayWatch | null> {
       buf = buf.slice(end + 2);
       const type = /^event: (.*)$/m.exec(block)?.[1];
       const data = /^data: (.*)$/m.exec(block)?.[1];
-      if (type !== 'relay' || data === undefined) continue;
-      const e = JSON.parse(data) as { door?: string; details?: { state?: string } };
-      const w = waiters[0];
-      if (w && e.door === '1' && e.details?.state === w.state) {
-        waiters.shift();
-        w.resolve(at);
-      }
+      if (type === undefined || data === undefined) continue;
+      const e = JSON.parse(data) as { door?: string; reason?: string; details?: { state?: string } };
+      const key = type === 'access_denied' || type === 'frame_rejected' ? `${type}:${e.reason}` : type;
+      counts[key] = (counts[key] ?? 0) + 1;
+      if (type !== 'relay') continue;
+      const i = e.door === '1' ? waiters.findIndex((w) => w.state === e.details?.state) : -1;
+      if (i >= 0) waiters.splice(i, 1)[0]!.resolve(at);
     }
   });
   return {
     source: 'sse',
+    counts: () => ({ ...counts }),
     next(state, timeoutMs = 5000) {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no relay ${state} event within ${timeoutMs} ms`)), timeoutMs);
-        waiters.push({ state, resolve: (at) => { clearTimeout(timer); resolve(at); } });
-      });
+      return handled(
+        new Promise((resolve, reject) => {
+          const waiter: Waiter = { state, resolve: (at) => { clearTimeout(timer); resolve(at); } };
+          const timer = setTimeout(() => {
+            waiters.splice(waiters.indexOf(waiter), 1);
+            reject(new Error(`no relay ${state} event within ${timeoutMs} ms`));
+          }, timeoutMs);
+          waiters.push(waiter);
+        }),
+      );
     },
     close: () => res.destroy(),
   };

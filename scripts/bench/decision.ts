@@ -14,8 +14,8 @@ import { formatSummary, summarize } from './stats.ts';
 const IDENTIFIERS = 1_000_000;
 const TARGET_P99_US = 50;
 
-/** Enrolled card numbers: a deterministic spread over 34 bits; odd multiples only, so 2k is never enrolled. */
-export const enrolledNumber = (i: number): bigint => ((BigInt(i) * 2654435761n) % (1n << 33n)) * 2n + 1n;
+/** Enrolled card numbers: a deterministic spread over 33 bits (the API takes up to 10 decimal digits); all odd, so n + 1 is never enrolled. */
+export const enrolledNumber = (i: number): bigint => ((BigInt(i) * 2654435761n) % (1n << 32n)) * 2n + 1n;
 
 export function* enrolledRows(n: number): Generator<IdentifierRow> {
   for (let i = 0; i < n; i++) {
