@@ -6,15 +6,16 @@
  * 500; every error is `{"error": ...}` JSON without stack traces; security headers on every
  * answer; no x-powered-by; request counts and durations in the shared prom-client registry.
  */
+import type { EventEmitter } from 'node:events';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Counter, Histogram, Registry } from 'prom-client';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
-import { InvalidInputError } from '../service/invalid-input.ts';
+import type { DoorStatus } from '../service/doors.ts';
 import type { Services } from '../service/services.ts';
 import { DOCS_CSP, renderDocsPage } from './docs-page.ts';
 import { ApiError } from './errors.ts';
-import { createRouteRegistry, routerFor } from './route-registry.ts';
+import { asApiError, createRouteRegistry, routerFor } from './route-registry.ts';
 import { registerAccessCodeRoutes } from './routes/access-codes.ts';
 import { registerAccessKeyRoutes } from './routes/access-keys.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
@@ -23,7 +24,7 @@ import { registerSettingsRoutes } from './routes/settings.ts';
 import { registerSystemRoutes } from './routes/system.ts';
 import { registerUserCardRoutes } from './routes/user-cards.ts';
 import { registerUserRoutes } from './routes/users.ts';
-import { WRONG_JSON_BODY, wrongTypeOf } from './wrong-body.ts';
+import { WRONG_JSON_BODY } from './wrong-body.ts';
 
 export const DEFAULT_BODY_LIMIT = '10mb';
 export const BODY_TOO_LARGE = 'Request body too large';
@@ -44,7 +45,15 @@ export interface AppOptions {
   readonly validateResponses?: boolean;
   readonly health?: () => Record<string, unknown>;
   readonly version?: string;
+  /** The daemon's event emitter (`journal` events feed GET /api/v1/events/stream). */
+  readonly events?: EventEmitter;
+  /** The daemon's door states for GET /api/v1/doors. */
+  readonly doors?: () => readonly DoorStatus[];
+  /** Where the Seam-compatible routes live (seed 004). Default `/seam`. */
+  readonly seamPrefix?: string;
 }
+
+export const DEFAULT_SEAM_PREFIX = '/seam';
 
 const JSON_CSP = "default-src 'none'; frame-ancestors 'none'";
 
@@ -106,10 +115,10 @@ export function createApp(opts: AppOptions) {
   registerIdentifierRoutes(registry, services);
   registerUserRoutes(registry, services);
   registerSettingsRoutes(registry, services);
-  registerAccessCodeRoutes(registry, services);
+  registerAccessCodeRoutes(registry, services, opts.seamPrefix ?? DEFAULT_SEAM_PREFIX);
   registerUserCardRoutes(registry, services);
   registerAccessKeyRoutes(registry, services);
-  registerSystemRoutes(registry, services, { metrics, health: opts.health });
+  registerSystemRoutes(registry, services, { metrics, health: opts.health, clock, events: opts.events, doors: opts.doors });
   const document = registry.document({
     title: 'doorctl admin API',
     version: opts.version ?? '1',
@@ -151,8 +160,8 @@ export function createApp(opts: AppOptions) {
     res.status(404).json({ error: NOT_FOUND });
   });
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    let e = err instanceof ApiError ? err : bodyParserError(err);
-    if (!e && err instanceof InvalidInputError) e = new ApiError(400, wrongTypeOf(err.path, err.location));
+    const converted = asApiError(err);
+    let e = converted instanceof ApiError ? converted : bodyParserError(err);
     if (!e) {
       logger.error({ err, method: req.method, path: req.path }, 'admin API request failed');
       e = new ApiError(500, INTERNAL_ERROR);

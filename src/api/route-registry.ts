@@ -14,7 +14,8 @@ import type { Principal } from '../service/auth.ts';
 import { mapInSlices } from '../service/chunked-batch.ts';
 import { ADMIN_REQUIRED, ApiError, LOG_IN } from './errors.ts';
 import { ErrorSchema } from './schemas/common.ts';
-import { wrongInputMessage } from './wrong-body.ts';
+import { InvalidInputError } from '../service/invalid-input.ts';
+import { wrongInputMessage, wrongTypeOf } from './wrong-body.ts';
 
 /** public: anyone; operator: admin or operator accounts/keys; admin: admin only. */
 export type Access = 'public' | 'operator' | 'admin';
@@ -36,6 +37,16 @@ export interface Reply {
   readonly contentType?: string;
   readonly headers?: Readonly<Record<string, string>>;
 }
+
+/**
+ * A reply that stays open (server-sent events): the route has passed authentication, role and
+ * input checks; `stream` takes over the response and must end or watch it itself.
+ */
+export interface StreamReply {
+  readonly stream: (res: Response, req: Request) => void;
+}
+
+const isStream = (r: Reply | StreamReply): r is StreamReply => 'stream' in r;
 
 export interface RouteContext<Q, P, B> {
   readonly query: Q;
@@ -71,7 +82,12 @@ export interface RouteSpec<Q extends AnyObject, P extends AnyObject, B extends z
   /** Turns a non-JSON body (e.g. XML text) into the object to validate; default: the parsed JSON. */
   readonly decodeBody?: (req: Request) => unknown;
   readonly responses: Readonly<Record<number, ResponseSpec>>;
-  readonly handler: (ctx: RouteContext<z.infer<Q>, z.infer<P>, z.infer<B>>) => Promise<Reply> | Reply;
+  readonly handler: (ctx: RouteContext<z.infer<Q>, z.infer<P>, z.infer<B>>) => Promise<Reply | StreamReply> | Reply | StreamReply;
+  /**
+   * The body of an error raised once the caller is authorized (input, business): for vendor
+   * dialects with their own error envelope (Seam). 401/403 keep the API-wide shape.
+   */
+  readonly errorBody?: (e: ApiError) => unknown;
 }
 
 export type Authenticate = (bearer: string) => Principal | undefined;
@@ -95,6 +111,11 @@ function bearerOf(req: Request): string | undefined {
 
 function expressPath(path: string): string {
   return path.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1');
+}
+
+/** An input or business failure as an ApiError (InvalidInputError names its field); others pass through. */
+export function asApiError(err: unknown): unknown {
+  return err instanceof InvalidInputError ? new ApiError(400, wrongTypeOf(err.path, err.location)) : err;
 }
 
 function parseInput<T>(schema: z.ZodType<T>, input: unknown, location: 'body' | 'query' | 'params'): T {
@@ -200,21 +221,33 @@ export function createRouteRegistry() {
   function mount(router: Router, opts: MountOptions): void {
     for (const spec of routes) {
       router[spec.method](expressPath(spec.path), async (req: Request, res: Response, next: NextFunction) => {
+        let principal: Principal | undefined;
         try {
-          const principal = authorize(spec, req, opts.authenticate);
+          principal = authorize(spec, req, opts.authenticate);
+        } catch (err) {
+          next(err);
+          return;
+        }
+        try {
           const params = spec.params ? parseInput(spec.params, req.params, 'params') : {};
           const query = spec.query ? parseInput(spec.query, req.query, 'query') : {};
           const bodySchema = spec.bodyFor ? spec.bodyFor(query as never) : spec.body;
           const raw = spec.decodeBody ? spec.decodeBody(req) : req.body;
           const body = bodySchema ? parseInput(bodySchema, raw, 'body') : undefined;
           const reply = await spec.handler({ query, params, body, principal, req });
+          if (isStream(reply)) {
+            reply.stream(res, req);
+            return;
+          }
           const status = reply.status ?? 200;
           if (opts.validateResponses) checkReply(spec, reply, status);
           for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
           if (reply.contentType && typeof reply.body === 'string') res.status(status).type(reply.contentType).send(reply.body);
           else res.status(status).json(reply.body);
         } catch (err) {
-          next(err);
+          const e = asApiError(err);
+          if (spec.errorBody && e instanceof ApiError && !res.headersSent) res.status(e.status).json(spec.errorBody(e));
+          else next(e);
         }
       });
     }

@@ -111,6 +111,8 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(8080),
         tls: z.object({ cert: z.string(), key: z.string() }).strict().optional(),
         tokenTtlMs: ms.default(2 * 3600_000),
+        /** Path prefix of the Seam-compatible access code routes (seed 004). */
+        seamPrefix: z.string().regex(/^(\/[A-Za-z0-9._~-]+)*$/).default('/seam'),
       })
       .strict()
       .prefault({}),

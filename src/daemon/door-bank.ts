@@ -12,12 +12,20 @@ import { DEFAULT_DOOR_TIMING, type DoorEvent, type DoorMonitor } from '../io/doo
 import type { GpioPort } from '../io/gpio/gpio-port.ts';
 import { RelayController, safeStateAll, type RelayTransition } from '../io/relay.ts';
 import { DEFAULT_FEEDBACK_TIMING, ReaderFeedback } from '../io/reader-feedback.ts';
+import type { DoorAlarm, DoorStatus } from '../service/doors.ts';
 import type { ReaderId } from '../wiegand/types.ts';
 
 export interface DoorBankEvents {
   relay(t: RelayTransition, door: number): void;
   door(e: DoorEvent, door: number): void;
 }
+
+const ALARM_AFTER: Partial<Record<DoorEvent['type'], DoorAlarm>> = {
+  door_forced: 'forced',
+  door_held_prealarm: 'prealarm',
+  door_held_alarm: 'held_open',
+  door_closed: 'none',
+};
 
 export interface DoorBank {
   readonly doorIds: readonly number[];
@@ -28,6 +36,8 @@ export interface DoorBank {
   safeState(): number;
   relayState(door: number): 'locked' | 'unlocked' | undefined;
   doorOpen(door: number): boolean | undefined;
+  /** Every door's lock, contact and alarm state, for the admin API. */
+  status(): DoorStatus[];
   dispose(): void;
 }
 
@@ -48,6 +58,8 @@ export function createDoorBank(opts: {
   const relays = new Map<number, RelayController>();
   const monitors = new Map<number, DoorMonitor>();
   const pulseMs = new Map<number, number>();
+  const hasContact = new Set<number>();
+  const alarms = new Map<number, DoorAlarm>();
 
   // Relays first: nothing else may run before every lock is in its safe state.
   for (const d of opts.doors) {
@@ -89,7 +101,13 @@ export function createDoorBank(opts: {
       },
       inputs,
     );
-    monitor.onEvent((e) => events.door(e, d.id));
+    if (inputs.contact) hasContact.add(d.id);
+    monitor.onEvent((e) => {
+      const alarm = ALARM_AFTER[e.type];
+      // A forced door stays forced through the held-open timers until it closes.
+      if (alarm !== undefined && !(alarms.get(d.id) === 'forced' && alarm !== 'none')) alarms.set(d.id, alarm);
+      events.door(e, d.id);
+    });
     monitors.set(d.id, monitor);
   });
 
@@ -123,6 +141,19 @@ export function createDoorBank(opts: {
     safeState: () => safeStateAll(relays.values(), opts.logger),
     relayState: (door) => relays.get(door)?.state,
     doorOpen: (door) => monitors.get(door)?.isOpen,
+    status: () => {
+      const tamper = [...monitors.values()].some((m) => m.tamper);
+      return [...relays.entries()].map(([door, relay]) => {
+        const monitor = monitors.get(door);
+        return {
+          door,
+          lock: relay.state,
+          contact: !hasContact.has(door) ? 'unknown' : monitor?.isOpen ? 'open' : 'closed',
+          alarm: alarms.get(door) ?? 'none',
+          tamper,
+        };
+      });
+    },
     dispose() {
       for (const m of monitors.values()) m.dispose();
       for (const f of feedback.values()) f.reset();

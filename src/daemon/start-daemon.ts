@@ -179,7 +179,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
 
     const metrics = new Registry();
     const app = createApp({
-      services, logger, clock, metrics,
+      services, logger, clock, metrics, events, doors: () => doors.status(), seamPrefix: config.api.seamPrefix,
       health: () => ({
         gpio: port.backend,
         identifiers: index.size,

@@ -6,6 +6,8 @@ import type { Clock } from '../core/clock.ts';
 import type { LockScope } from '../access/lock-scope.ts';
 import type { Principal, JournalSink } from './auth.ts';
 
+export const NO_CONTROLLER = 'no door controller attached';
+
 export type OpenDoorOutcome = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
 /** Provided by the daemon: pulse the relay(s) of `lock` for `caller`. */
@@ -17,6 +19,20 @@ export interface DoorsServiceDeps {
   readonly openDoor?: OpenDoor;
 }
 
+/** Alarm of one door, from the door monitor's events: cleared when the door closes. */
+export type DoorAlarm = 'none' | 'prealarm' | 'held_open' | 'forced';
+
+/** One door as the daemon's door bank reports it. */
+export interface DoorStatus {
+  readonly door: number;
+  readonly lock: 'locked' | 'unlocked';
+  /** `unknown` when no contact input is wired for the door. */
+  readonly contact: 'open' | 'closed' | 'unknown';
+  readonly alarm: DoorAlarm;
+  /** The enclosure's tamper switch (one per controller, so the same on every door). */
+  readonly tamper: boolean;
+}
+
 export type DoorsService = ReturnType<typeof createDoorsService>;
 
 export function createDoorsService(deps: DoorsServiceDeps) {
@@ -24,7 +40,7 @@ export function createDoorsService(deps: DoorsServiceDeps) {
     async open(lock: LockScope, caller: Principal): Promise<OpenDoorOutcome> {
       const outcome: OpenDoorOutcome = deps.openDoor
         ? await deps.openDoor(lock, caller)
-        : { ok: false, reason: 'no door controller attached' };
+        : { ok: false, reason: NO_CONTROLLER };
       deps.journal.append({
         ts: deps.clock.now(),
         type: 'remote_open',

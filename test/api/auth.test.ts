@@ -1,6 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LockScope } from '../../src/access/lock-scope.ts';
-import type { Principal } from '../../src/service/auth.ts';
 import { ADMIN_PASSWORD, OPERATOR_PASSWORD, bearer, startHarness, type Harness } from './harness.ts';
 
 let h: Harness;
@@ -116,29 +114,5 @@ describe('first start', () => {
     expect(first!.password.length).toBeGreaterThanOrEqual(20);
     expect(await h.services.auth.ensureInitialAdmin()).toBeUndefined();
     expect((await login('admin', first!.password)).body.account_type).toBe('admin');
-  });
-});
-
-describe('remote open', () => {
-  it('calls the daemon with the lock and the caller, and journals who opened', async () => {
-    const calls: Array<[LockScope, Principal]> = [];
-    h = await startHarness({
-      openDoor: (lock, caller) => {
-        calls.push([lock, caller]);
-        return { ok: true };
-      },
-    });
-    const res = await h.http.post('/api/v1/access/locks/second/open').set(bearer(h.operatorToken));
-    expect([res.status, res.body]).toEqual([200, { success: true }]);
-    expect(calls).toEqual([['second', { kind: 'session', name: 'operator', role: 'operator' }]]);
-    expect(h.journal).toEqual([expect.objectContaining({ type: 'remote_open', door: 'second', reason: 'granted', details: expect.objectContaining({ caller: 'operator' }) })]);
-    const bad = await h.http.post('/api/v1/access/locks/third/open').set(bearer(h.operatorToken));
-    expect([bad.status, bad.body]).toEqual([400, { error: 'Wrong path parameters: value `lock` was of the wrong type' }]);
-  });
-
-  it('answers 503 when no door controller is attached', async () => {
-    h = await startHarness();
-    const res = await h.http.post('/api/v1/access/locks/first/open').set(bearer(h.adminToken));
-    expect([res.status, res.body]).toEqual([503, { error: 'no door controller attached' }]);
   });
 });

@@ -2,13 +2,16 @@
  * A real admin API over a real SQLite file in a temp dir, on a ManualClock, with an admin and an
  * operator account logged in. `close()` removes everything.
  */
+import type { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import request from 'supertest';
 import { CredentialIndex } from '../../src/access/credential-index.ts';
-import { createApp, type App } from '../../src/api/app.ts';
+import { createApp, type App, type AppOptions } from '../../src/api/app.ts';
 import { configSchema } from '../../src/config/config-schema.ts';
 import { ManualClock } from '../../src/core/clock.ts';
 import { silentLogger } from '../../src/core/logger.ts';
@@ -34,13 +37,18 @@ export interface Harness {
   readonly operatorToken: string;
   /** supertest agent bound to the app. */
   readonly http: ReturnType<typeof request>;
+  /** The app on a real HTTP server on loopback (closed by `close`); its base URL. */
+  serve(): Promise<string>;
   close(): void;
 }
 
-export type HarnessOptions = Partial<Pick<ServicesDeps, 'openDoor' | 'loginThrottle' | 'batchChunk'>> & {
-  readonly config?: Record<string, unknown>;
-  readonly bodyLimit?: string | number;
-};
+export type HarnessOptions = Partial<Pick<ServicesDeps, 'openDoor' | 'loginThrottle' | 'batchChunk'>> &
+  Pick<AppOptions, 'doors' | 'seamPrefix'> & {
+    readonly config?: Record<string, unknown>;
+    readonly bodyLimit?: string | number;
+    /** Like the daemon's: every journal event is emitted as `journal` (feeds the live stream). */
+    readonly events?: EventEmitter;
+  };
 
 /** scrypt is slow on purpose: hash each test password once per test file, not once per test. */
 const hashes = new Map<string, Promise<string>>();
@@ -63,7 +71,12 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     clock,
     logger: silentLogger,
     config,
-    journal: { append: (e) => journal.push(e) },
+    journal: {
+      append: (e) => {
+        journal.push(e);
+        opts.events?.emit('journal', e);
+      },
+    },
     openDoor: opts.openDoor,
     loginThrottle: opts.loginThrottle,
     batchChunk: opts.batchChunk,
@@ -87,11 +100,26 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     metrics: new Registry(),
     validateResponses: true,
     bodyLimit: opts.bodyLimit,
+    events: opts.events,
+    doors: opts.doors,
+    seamPrefix: opts.seamPrefix,
   });
   const http = request(app);
+  const servers: Server[] = [];
   return {
     dir, db, clock, index, services, app, journal, adminToken, operatorToken, http,
+    serve: () =>
+      new Promise((resolve, reject) => {
+        const server = createServer(app);
+        servers.push(server);
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+      }),
     close() {
+      for (const s of servers) {
+        s.closeAllConnections();
+        s.close();
+      }
       services.close();
       db.close();
       rmSync(dir, { recursive: true, force: true });

@@ -40,7 +40,14 @@ describe('the OpenAPI document', () => {
     expect(paths).toEqual(expect.arrayContaining([
       'put /api/v1/access/identifiers', 'post /api/v1/access/identifier/item', 'get /api/v1/access/identifier/item/{uid}',
       'post /api/v1/login', 'put /api/v1/users', 'post /api/v1/access/general/wiegand/type', 'get /api/v1/health', 'get /metrics',
+      'get /api/v1/events', 'get /api/v1/events/stream', 'get /api/v1/doors', 'post /api/v1/access/general/lock/open/remote/accepted/{lock}',
+      'post /seam/access_codes/create', 'post /seam/access_codes/update', 'put /seam/access_codes/update', 'patch /seam/access_codes/update',
+      'post /seam/access_codes/get', 'post /seam/access_codes/list', 'post /seam/access_codes/delete', 'post /seam/access_codes/generate_code',
+      'post /seam/action_attempts/get',
     ]));
+    const stream = res.body.paths['/api/v1/events/stream'].get;
+    expect(Object.keys(stream.responses['200'].content)).toEqual(['text/event-stream']);
+    expect(stream[ROLE_EXTENSION]).toBe('operator');
     const update = res.body.paths['/api/v1/access/identifiers'].put;
     expect(update.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/IdentifierResults' });
     expect(res.body.components.schemas.ExtendedInfo.enum).toContain('has_dublicates');

@@ -1,0 +1,71 @@
+/**
+ * The live journal as server-sent events: each JournalEvent the daemon appends is written to every
+ * open stream at once, in the same tick (`event: <type>\ndata: <JSON>\n\n`), so a client measuring
+ * last-bit→relay latency sees the relay event as soon as the daemon does. Nothing in between may
+ * buffer: headers are flushed on open, Nagle is off, proxies are asked not to buffer or transform.
+ */
+import type { EventEmitter } from 'node:events';
+import type { Request, Response } from 'express';
+import type { Clock, TimerHandle } from '../core/clock.ts';
+import type { JournalEvent } from '../storage/journal.ts';
+
+export const JOURNAL_EVENT = 'journal';
+export const DEFAULT_HEARTBEAT_MS = 15_000;
+
+/** Same rule as the journal's storage: values under secret-looking keys never leave the controller. */
+const SECRET_KEY = /pin|passw|secret|token|api_?key|^code$/i;
+
+function wireJson(e: JournalEvent): string {
+  return JSON.stringify(e, (key, value: unknown) => {
+    if (key !== '' && SECRET_KEY.test(key)) return '[redacted]';
+    return typeof value === 'bigint' ? value.toString(10) : value;
+  });
+}
+
+/** One SSE message; the event name is the journal type with anything that would break the framing removed. */
+export function sseMessage(e: JournalEvent): string {
+  const name = String(e.type).replace(/[\r\n]/g, '');
+  return `event: ${name}\ndata: ${wireJson(e)}\n\n`;
+}
+
+export interface EventStreamOptions {
+  readonly events: EventEmitter;
+  readonly clock: Clock;
+  readonly heartbeatMs?: number;
+}
+
+export function serveEventStream(res: Response, req: Request, opts: EventStreamOptions): void {
+  const { events, clock } = opts;
+  const heartbeatMs = opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  res.status(200);
+  res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-store, no-transform');
+  res.setHeader('Connection', 'keep-alive');
+  res.setHeader('X-Accel-Buffering', 'no');
+  req.socket.setNoDelay(true);
+  req.socket.setTimeout(0);
+  res.flushHeaders();
+  // A first comment so clients (and the test) know the subscription is in place.
+  res.write(': connected\n\n');
+
+  const onJournal = (e: JournalEvent): void => {
+    res.write(sseMessage(e));
+  };
+  let timer: TimerHandle | undefined;
+  const beat = (): void => {
+    res.write(': heartbeat\n\n');
+    timer = clock.setTimeout(beat, heartbeatMs);
+  };
+  timer = clock.setTimeout(beat, heartbeatMs);
+  events.on(JOURNAL_EVENT, onJournal);
+
+  let closed = false;
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    events.off(JOURNAL_EVENT, onJournal);
+    if (timer !== undefined) clock.clearTimeout(timer);
+  };
+  res.on('close', close);
+  res.on('error', close);
+}
