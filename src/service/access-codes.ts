@@ -12,6 +12,7 @@ import type { Db } from '../storage/database.ts';
 import { failure, success, type RepoResult } from '../storage/result-codes.ts';
 import { runOne } from './chunked-batch.ts';
 import { generateFreeCode } from './free-code.ts';
+import type { JournalSink, Principal } from './auth.ts';
 import type { IndexSync } from './index-sync.ts';
 import { InvalidInputError } from './invalid-input.ts';
 import { unixSecondsOfIso } from './iso-time.ts';
@@ -54,9 +55,20 @@ export interface AccessCodesServiceDeps {
   readonly accessCodes: AccessCodesRepository;
   readonly indexSync: IndexSync;
   readonly clock: Clock;
+  /** Admin changes are journaled with the caller (never the digits). */
+  readonly journal?: JournalSink;
 }
 
-const DEFAULT_CODE_LENGTH = 6;
+export const DEFAULT_CODE_LENGTH = 6;
+
+const UPDATE_FIELDS = ['device_id', 'name', 'code', 'starts_at', 'ends_at', 'is_one_time_use', 'preferred_code_length', 'type'] as const satisfies ReadonlyArray<keyof AccessCodeUpdate>;
+
+/** Journal types of admin changes to access codes. */
+export const ACCESS_CODE_JOURNAL = {
+  created: 'access_code_created',
+  updated: 'access_code_updated',
+  deleted: 'access_code_deleted',
+} as const;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const isoOfSeconds = (s: number | null): string | null => (s === null ? null : iso(s * 1000));
@@ -74,6 +86,22 @@ export function createAccessCodesService(deps: AccessCodesServiceDeps) {
   const { db, accessCodes, indexSync, clock } = deps;
   const codeSpace = createCodeSpace(db);
   const nowSeconds = (): number => Math.floor(clock.now() / 1000);
+
+  /** After commit: who changed which code, and which fields (names only: the digits never reach the journal). */
+  function journal(type: string, row: Pick<AccessCodeRow, 'id' | 'lock' | 'name'>, caller: Principal | undefined, fields?: readonly string[]): void {
+    deps.journal?.append({
+      ts: clock.now(),
+      type,
+      door: row.lock,
+      identifierUid: row.id,
+      details: {
+        name: row.name,
+        caller: caller?.name ?? null,
+        caller_kind: caller?.kind ?? null,
+        ...(fields ? { fields } : {}),
+      },
+    });
+  }
 
   function view(r: AccessCodeRow): AccessCodeView {
     const now = nowSeconds();
@@ -114,7 +142,7 @@ export function createAccessCodesService(deps: AccessCodesServiceDeps) {
   }
 
   return {
-    create(input: AccessCodeCreate): RepoResult<AccessCodeView> {
+    create(input: AccessCodeCreate, caller?: Principal): RepoResult<AccessCodeView> {
       const w = window(input.starts_at, input.ends_at);
       if (!w.ok) return w;
       return saved(
@@ -130,13 +158,16 @@ export function createAccessCodesService(deps: AccessCodesServiceDeps) {
             endsAt: w.value.endsAt,
             isOneTimeUse: input.is_one_time_use ?? false,
           });
-          if (r.ok) afterCommit(() => indexSync.accessCodeSaved(r.value.id));
+          if (r.ok) {
+            afterCommit(() => indexSync.accessCodeSaved(r.value.id));
+            afterCommit(() => journal(ACCESS_CODE_JOURNAL.created, r.value, caller));
+          }
           return r;
         }),
       );
     },
 
-    update(input: AccessCodeUpdate): RepoResult<AccessCodeView> {
+    update(input: AccessCodeUpdate, caller?: Principal): RepoResult<AccessCodeView> {
       return saved(
         runOne(db, (afterCommit) => {
           const current = accessCodes.get(input.access_code_id);
@@ -159,10 +190,24 @@ export function createAccessCodesService(deps: AccessCodesServiceDeps) {
             endsAt: w.value.endsAt,
             isOneTimeUse: input.is_one_time_use,
           });
-          if (r.ok) afterCommit(() => indexSync.accessCodeSaved(r.value.id));
+          if (r.ok) {
+            const fields = UPDATE_FIELDS.filter((k) => input[k] !== undefined);
+            afterCommit(() => indexSync.accessCodeSaved(r.value.id));
+            afterCommit(() => journal(ACCESS_CODE_JOURNAL.updated, r.value, caller, fields));
+          }
           return r;
         }),
       );
+    },
+
+    /** A code free in the keypad digit space right now (not reserved: create may still find it taken). */
+    generateCode(length = DEFAULT_CODE_LENGTH): string | undefined {
+      return freeCode(length);
+    },
+
+    findByCode(code: string): AccessCodeView | undefined {
+      const r = accessCodes.findByCode(code);
+      return r ? view(r) : undefined;
     },
 
     get(id: string): AccessCodeView | undefined {
@@ -181,11 +226,13 @@ export function createAccessCodesService(deps: AccessCodesServiceDeps) {
       }
     },
 
-    remove(id: string): RepoResult<{ id: string }> {
+    remove(id: string, caller?: Principal): RepoResult<{ id: string }> {
       return runOne(db, (afterCommit) => {
+        const current = accessCodes.get(id);
         const indexId = indexSync.accessCodeIdOf(id);
         const r = accessCodes.delete(id);
         if (r.ok && indexId !== undefined) afterCommit(() => indexSync.removed(indexId));
+        if (r.ok && current) afterCommit(() => journal(ACCESS_CODE_JOURNAL.deleted, current, caller));
         return r;
       });
     },

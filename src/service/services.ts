@@ -88,7 +88,7 @@ export function createServices(deps: ServicesDeps) {
     }),
     accessKeys: createAccessKeysService({ db, users, identifiers, indexSync, clock }),
     userCards: createUserCardsService({ db, users, identifiers, indexSync, clock }),
-    accessCodes: createAccessCodesService({ db, accessCodes: createAccessCodesRepository(db, clock), indexSync, clock }),
+    accessCodes: createAccessCodesService({ db, accessCodes: createAccessCodesRepository(db, clock), indexSync, clock, journal }),
     doors: createDoorsService({ clock, journal, openDoor: deps.openDoor }),
     journal: journalStore,
     indexSync,
