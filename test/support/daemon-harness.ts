@@ -83,7 +83,8 @@ export function spawnDaemon(configPath: string, env: NodeJS.ProcessEnv = {}): Ch
     }
   });
   proc.stderr!.on('data', (chunk: Buffer) => lines.push(`stderr: ${chunk.toString()}`));
-  const exit = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  // 'close' rather than 'exit': every line the child wrote has been read by then.
+  const exit = new Promise<number | null>((resolve) => proc.once('close', (code) => resolve(code)));
   return {
     proc,
     lines,
