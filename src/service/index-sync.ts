@@ -11,9 +11,10 @@
  */
 import type { Logger } from '../core/logger.ts';
 import type { BulkLoadResult, CredentialIndex, IdentifierRow as IndexRow } from '../access/credential-index.ts';
-import type { IdentifierType } from '../access/identifier-key.ts';
+import { IDENTIFIER_TYPES, type IdentifierType, type IdentifierValue } from '../access/identifier-key.ts';
 import { isLockScope, type LockScope } from '../access/lock-scope.ts';
 import type { Db } from '../storage/database.ts';
+import { createIdentifierIndexReader, type IdentifierIndexChunk } from '../storage/identifier-index-reader.ts';
 import { valueFromStored } from '../storage/number-key.ts';
 
 interface JoinedRow {
@@ -31,7 +32,8 @@ interface JoinedRow {
   profile_id: number | null;
 }
 
-const SELECT = `SELECT i.rowid AS id, i.type, i.number, i.lock, i.valid_from, i.valid_to, i.max_passes, i.passes_used,
+/** One identifier for an update after a commit (the start-up load reads in chunks instead). */
+const SELECT_ONE = `SELECT i.rowid AS id, i.type, i.number, i.lock, i.valid_from, i.valid_to, i.max_passes, i.passes_used,
   i.enabled, i.pin_hash IS NOT NULL AS has_pin, u.rowid AS owner_id, tp.rowid AS profile_id
   FROM identifiers i JOIN users u ON u.uuid = i.user_uuid LEFT JOIN time_profiles tp ON tp.id = i.time_profile_id`;
 
@@ -83,6 +85,32 @@ function toIndexRow(r: JoinedRow): IndexRow {
   };
 }
 
+/** Up to 15 digits is below 2^53: a plain number is exact and spares a BigInt per row at start-up. */
+function indexValue(type: IdentifierType, stored: string): IdentifierValue {
+  return IDENTIFIER_TYPES[type] === 'numeric' && stored.length <= 15 ? Number(stored) : valueFromStored(type, stored);
+}
+
+/** The index rows of one start-up chunk (see identifier-index-reader.ts). */
+function* chunkIndexRows(c: IdentifierIndexChunk): Generator<IndexRow> {
+  for (let i = 0; i < c.id.length; i++) {
+    const type = c.type[i] as IdentifierType;
+    yield {
+      id: c.id[i]!,
+      type,
+      value: indexValue(type, c.number[i]!),
+      lock: c.lock[i] as LockScope,
+      validFrom: msOf(c.validFrom[i] ?? null),
+      validTo: msOf(c.validTo[i] ?? null),
+      maxPasses: c.maxPasses[i] ?? null,
+      passesUsed: c.passesUsed[i]!,
+      enabled: c.enabled[i] === 1,
+      hasPin: c.hasPin[i] === 1,
+      ownerId: c.ownerId[i]!,
+      timeProfileId: c.timeProfileId[i] ?? null,
+    };
+  }
+}
+
 export interface IndexSync {
   /** The index id of an identifier; read it inside the transaction that is about to delete it. */
   idOf(uid: string): number | undefined;
@@ -106,8 +134,8 @@ export function createIndexSync(db: Db, index: CredentialIndex, logger: Logger):
   const s = db.sqlite;
   const idByUid = s.prepare<[string], { id: number }>('SELECT rowid AS id FROM identifiers WHERE uid = ?');
   const uidById = s.prepare<[number], { uid: string }>('SELECT uid FROM identifiers WHERE rowid = ?');
-  const one = s.prepare<[string], JoinedRow>(`${SELECT} WHERE i.uid = ?`);
-  const all = s.prepare<[], JoinedRow>(SELECT);
+  const one = s.prepare<[string], JoinedRow>(`${SELECT_ONE} WHERE i.uid = ?`);
+  const reader = createIdentifierIndexReader(db);
   const codeRowid = s.prepare<[string], { rowid: number }>('SELECT rowid FROM access_codes WHERE id = ?');
   const codeIdByRowid = s.prepare<[number], { id: string }>('SELECT id FROM access_codes WHERE rowid = ?');
   const oneCode = s.prepare<[string], AccessCodeJoinedRow>(`${ACCESS_CODE_SELECT} WHERE id = ?`);
@@ -142,15 +170,18 @@ export function createIndexSync(db: Db, index: CredentialIndex, logger: Logger):
     },
     loadAll() {
       const rows = (function* () {
-        for (const r of all.iterate()) yield toIndexRow(r);
+        for (const chunk of reader.chunks()) yield* chunkIndexRows(chunk);
         for (const r of allCodes.iterate()) {
           const row = accessCodeIndexRow(r);
           if (row) yield row;
         }
       })();
-      const expected: Partial<Record<IdentifierType, number>> = Object.fromEntries(counts.all().map((c) => [c.type, c.n]));
-      expected.inputCode = (expected.inputCode ?? 0) + codeCount.get()!.n;
-      const result = index.loadBulk(rows, expected);
+      // One read transaction: the counts and every chunk see the same snapshot.
+      const result = db.withTransaction(() => {
+        const expected: Partial<Record<IdentifierType, number>> = Object.fromEntries(counts.all().map((c) => [c.type, c.n]));
+        expected.inputCode = (expected.inputCode ?? 0) + codeCount.get()!.n;
+        return index.loadBulk(rows, expected);
+      });
       if (result.rejected.length > 0) {
         logger.warn({ rejected: result.rejected.length }, 'credential index rejected stored identifiers');
       }

@@ -177,12 +177,3 @@ describe('batches', () => {
     expect(identifiers.count('card')).toBe(3);
   });
 });
-
-describe('iterateIdentifiersForIndex', () => {
-  it('streams compact rows in INDEX_ROW_COLUMNS order', () => {
-    const { identifiers, owner } = credentialRepos(temp.fresh());
-    identifiers.create({ uid: 'u1', type: 'card', number: 42n, userUuid: owner.uuid, lock: 'second', validFrom: 10, maxPasses: 5, enabled: false });
-    const rows = [...identifiers.iterateIdentifiersForIndex()];
-    expect(rows).toEqual([['u1', 'card', '42', 'second', 10, null, 5, 0, null, null, 0]]);
-  });
-});

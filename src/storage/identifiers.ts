@@ -3,7 +3,6 @@ import type { Clock } from '../core/clock.ts';
 import { isIdentifierType, type IdentifierType, type IdentifierValue } from '../access/identifier-key.ts';
 import { createCodeSpace } from './code-space.ts';
 import type { Db } from './database.ts';
-import { createIdentifierIndexReader, type IdentifierIndexRow } from './identifier-index-reader.ts';
 import { storedNumber, valueFromStored } from './number-key.ts';
 import { failure, success, type RepoResult } from './result-codes.ts';
 import { isSecretHash } from './secret-hash.ts';
@@ -197,7 +196,6 @@ export function createIdentifiersRepository(db: Db, opts: IdentifiersRepositoryO
      WHERE uid = ? AND (max_passes IS NULL OR passes_used < max_passes)
      RETURNING passes_used, max_passes`,
   );
-  const indexReader = createIdentifierIndexReader(db);
 
   function count(type: IdentifierType): number {
     return countOf.get(type)?.n ?? 0;
@@ -313,10 +311,6 @@ export function createIdentifiersRepository(db: Db, opts: IdentifiersRepositoryO
       const r = consume.get(nowMs, uid);
       if (r) return { ok: true, passesUsed: r.passes_used, maxPasses: r.max_passes };
       return { ok: false, reason: byUid.get(uid) ? 'passes_exhausted' : 'entity_not_found' };
-    },
-    /** Streams every identifier as a compact array row (INDEX_ROW_COLUMNS order), for start-up. */
-    iterateIdentifiersForIndex(): IterableIterator<IdentifierIndexRow> {
-      return indexReader.iterate();
     },
   };
 }

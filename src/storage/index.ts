@@ -51,7 +51,7 @@ export * from './result-codes.ts';
 export { hashSecret, verifySecret, hashToken, generateToken, isSecretHash, type SecretKind } from './secret-hash.ts';
 export { storedNumber, valueFromStored } from './number-key.ts';
 export type { UserRow, UserInput, UserPatch, OwnerType, UpsertedUser, UsersRepository } from './users.ts';
-export { INDEX_ROW_COLUMNS, type IdentifierIndexRow } from './identifier-index-reader.ts';
+export { createIdentifierIndexReader, type IdentifierIndexChunk, type IdentifierIndexReader } from './identifier-index-reader.ts';
 export type {
   IdentifierRow,
   IdentifierInput,

@@ -3,16 +3,17 @@
  *   node --import tsx src/storage/measure-load.ts [count=1000000] [dir=/tmp/doorctl-measure] [journalRows=count] [--read-only]
  * Inserts `count` identifiers through the repository in 10,000-item transactions, fills the
  * journal and times 100-row queries on it, then reopens the file and times the start-up read-back
- * (`iterateIdentifiersForIndex`). `--read-only` reuses the file of an earlier run.
+ * (`createIdentifierIndexReader`, the reader the daemon's index load uses). `--read-only` reuses
+ * the file of an earlier run.
  * Wall and CPU time are both printed (on a shared machine wall time includes waiting for a core),
  * with a pure-JS calibration so figures from different machines can be compared.
  */
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeKey } from '../access/identifier-key.ts';
+import { encodeKey, type IdentifierType } from '../access/identifier-key.ts';
 import { systemClock } from '../core/clock.ts';
 import { credentialNumber } from '../wiegand/credential-number.ts';
-import { openStorage, type JournalEvent, type Storage } from './index.ts';
+import { createIdentifierIndexReader, openStorage, type JournalEvent, type Storage } from './index.ts';
 import { valueFromStored } from './number-key.ts';
 
 const readOnly = process.argv.includes('--read-only');
@@ -80,16 +81,20 @@ function insertIdentifiers(storage: Storage): void {
 
 function readBack(): void {
   const storage = openStorage({ dataDir: dir, file: FILE, clock: systemClock });
+  const reader = createIdentifierIndexReader(storage.db);
   let rows = 0;
   const plain = timed(() => {
-    for (const row of storage.identifiers.iterateIdentifiersForIndex()) if (row[0]) rows++;
+    for (const chunk of reader.chunks()) rows += chunk.id.length;
   });
-  console.log(`read-back ${rows} rows (iterateIdentifiersForIndex, raw iterate): ${plain}`);
-  const index = new Map<number | string, readonly unknown[]>();
+  console.log(`read-back ${rows} rows (identifier index reader, JSON column chunks): ${plain}`);
+  const index = new Map<number | string, number>();
   const withMap = timed(() => {
-    for (const row of storage.identifiers.iterateIdentifiersForIndex()) {
-      const key = encodeKey(row[1], valueFromStored(row[1], row[2]));
-      if (key !== undefined) index.set(key, row);
+    for (const c of reader.chunks()) {
+      for (let i = 0; i < c.id.length; i++) {
+        const type = c.type[i] as IdentifierType;
+        const key = encodeKey(type, valueFromStored(type, c.number[i]!));
+        if (key !== undefined) index.set(key, c.id[i]!);
+      }
     }
   });
   console.log(`read-back + encodeKey + Map.set of ${index.size} rows: ${withMap}, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB`);

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { createIdentifierIndexReader, type IdentifierIndexChunk } from './identifier-index-reader.ts';
+import { credentialRepos } from './repositories.test-helper.ts';
+import { hashSecret } from './secret-hash.ts';
+import { useTempDbs } from './temp-db.test-helper.ts';
+
+const temp = useTempDbs();
+
+/** The chunks back as one object per row, to compare with what was written. */
+function rowsOf(chunks: Iterable<IdentifierIndexChunk>) {
+  const rows: Array<Record<string, unknown>> = [];
+  for (const c of chunks) {
+    const keys = Object.keys(c) as Array<keyof IdentifierIndexChunk>;
+    for (const k of keys) expect(c[k]).toHaveLength(c.id.length);
+    for (let i = 0; i < c.id.length; i++) rows.push(Object.fromEntries(keys.map((k) => [k, c[k][i]])));
+  }
+  return rows;
+}
+
+describe('identifier index reader', () => {
+  it('reads every column, owner and profile as rowids, text exactly, across chunk boundaries', async () => {
+    const db = temp.fresh();
+    const { identifiers, users, owner, timeProfiles } = credentialRepos(db);
+    const other = users.create({ name: 'Bob', ownerType: 'guest' });
+    if (!other.ok) throw new Error('user');
+    timeProfiles.create({ id: 'night', name: 'Night', windows: [] });
+    const base = { userUuid: owner.uuid, lock: 'all' as const };
+    identifiers.create({ ...base, type: 'card', number: 42n, lock: 'second', validFrom: 10, validTo: 20, maxPasses: 5, enabled: false });
+    identifiers.create({ ...base, type: 'card', number: (1n << 80n) + 1n, userUuid: other.value.uuid, timeProfileId: 'night' });
+    identifiers.create({ ...base, type: 'inputCode', number: '0042', pinHash: await hashSecret('1234') });
+    identifiers.create({ ...base, type: 'qr', number: 'quote " back\\slash, comma' });
+    identifiers.create({ ...base, type: 'license_plate', number: 'ab-12' });
+    const rowid = (uid: string) => db.sqlite.prepare('SELECT rowid FROM identifiers WHERE uid = ?').pluck().get(uid);
+    const userRowid = (uuid: string) => db.sqlite.prepare('SELECT rowid FROM users WHERE uuid = ?').pluck().get(uuid);
+    const profileRowid = db.sqlite.prepare("SELECT rowid FROM time_profiles WHERE id = 'night'").pluck().get();
+    const expected = identifiers.list({ limit: 100 }).map((r) => ({
+      id: rowid(r.uid),
+      type: r.type,
+      number: r.number,
+      lock: r.lock,
+      validFrom: r.validFrom,
+      validTo: r.validTo,
+      maxPasses: r.maxPasses,
+      passesUsed: r.passesUsed,
+      enabled: r.enabled ? 1 : 0,
+      hasPin: r.pinHash === null ? 0 : 1,
+      ownerId: userRowid(r.userUuid),
+      timeProfileId: r.timeProfileId === null ? null : profileRowid,
+    }));
+    const byId = (a: Record<string, unknown>, b: Record<string, unknown>) => Number(a.id) - Number(b.id);
+    expected.sort(byId);
+
+    for (const chunkRows of [1, 2, 5, 1000]) {
+      const chunks = [...createIdentifierIndexReader(db, chunkRows).chunks()];
+      expect(chunks).toHaveLength(Math.ceil(5 / chunkRows));
+      expect(rowsOf(chunks)).toEqual(expected);
+    }
+  });
+
+  it('yields nothing for an empty table', () => {
+    expect([...createIdentifierIndexReader(temp.fresh()).chunks()]).toEqual([]);
+  });
+});
