@@ -24,7 +24,7 @@ import { registerSettingsRoutes } from './routes/settings.ts';
 import { registerSystemRoutes } from './routes/system.ts';
 import { registerUserCardRoutes } from './routes/user-cards.ts';
 import { registerUserRoutes } from './routes/users.ts';
-import { WRONG_JSON_BODY } from './wrong-body.ts';
+import { WRONG_JSON_BODY, wrongInputMessage } from './wrong-body.ts';
 
 export const DEFAULT_BODY_LIMIT = '10mb';
 export const BODY_TOO_LARGE = 'Request body too large';
@@ -106,6 +106,11 @@ function bodyParserError(err: unknown): ApiError | undefined {
   }
 }
 
+/** The router could not percent-decode a path parameter (it marks that URIError 400): the client's error. */
+function undecodableParam(err: unknown): ApiError | undefined {
+  return err instanceof URIError && (err as { status?: unknown }).status === 400 ? new ApiError(400, wrongInputMessage('params', undefined, [])) : undefined;
+}
+
 export function createApp(opts: AppOptions) {
   const { services, logger, clock } = opts;
   const metrics = opts.metrics ?? new Registry();
@@ -161,7 +166,7 @@ export function createApp(opts: AppOptions) {
   });
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const converted = asApiError(err);
-    let e = converted instanceof ApiError ? converted : bodyParserError(err);
+    let e = converted instanceof ApiError ? converted : (bodyParserError(err) ?? undecodableParam(err));
     if (!e) {
       logger.error({ err, method: req.method, path: req.path }, 'admin API request failed');
       e = new ApiError(500, INTERNAL_ERROR);

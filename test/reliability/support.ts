@@ -129,7 +129,9 @@ export async function http(
   else if (opts.body !== undefined) body = JSON.stringify(opts.body);
   if (body !== undefined) headers['content-type'] = opts.contentType ?? 'application/json';
   const res = await fetch(baseUrl + path, { method: method.toUpperCase(), headers, body });
-  const text = await res.text();
+  // A server-sent event stream stays open: its headers are the answer.
+  const streaming = (res.headers.get('content-type') ?? '').includes('text/event-stream');
+  const text = streaming ? (await res.body?.cancel(), '') : await res.text();
   let json: unknown;
   if ((res.headers.get('content-type') ?? '').includes('json')) {
     try {
