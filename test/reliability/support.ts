@@ -75,6 +75,7 @@ export async function startDaemon(configPath: string, env: NodeJS.ProcessEnv = {
   const child = spawnDaemon(configPath, env);
   const closed = new Promise<void>((resolve) => child.proc.once('close', () => resolve()));
   const listening = child.waitForLine(isLog('admin API listening'), 30_000);
+  listening.catch(() => undefined); // awaited below; a start that fails reports through the next wait
   await child.waitForLine(isLog('controller running'), 30_000);
   const line = JSON.parse(await listening) as { port: number; time: number };
   return { child, port: line.port, baseUrl: `http://127.0.0.1:${line.port}`, pid: child.proc.pid!, listeningAtMs: line.time, closed };
