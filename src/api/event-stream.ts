@@ -7,19 +7,14 @@
 import type { EventEmitter } from 'node:events';
 import type { Request, Response } from 'express';
 import type { Clock, TimerHandle } from '../core/clock.ts';
-import type { JournalEvent } from '../storage/journal.ts';
+import { journalJsonReplacer, type JournalEvent } from '../storage/journal.ts';
 
 export const JOURNAL_EVENT = 'journal';
 export const DEFAULT_HEARTBEAT_MS = 15_000;
 
 /** Same rule as the journal's storage: values under secret-looking keys never leave the controller. */
-const SECRET_KEY = /pin|passw|secret|token|api_?key|^code$/i;
-
 function wireJson(e: JournalEvent): string {
-  return JSON.stringify(e, (key, value: unknown) => {
-    if (key !== '' && SECRET_KEY.test(key)) return '[redacted]';
-    return typeof value === 'bigint' ? value.toString(10) : value;
-  });
+  return JSON.stringify(e, journalJsonReplacer);
 }
 
 /** One SSE message; the event name is the journal type with anything that would break the framing removed. */
@@ -34,9 +29,19 @@ export interface EventStreamOptions {
   readonly heartbeatMs?: number;
 }
 
+/** Each stream holds a socket and a listener; a controller serves a few consoles, not a crowd. */
+export const MAX_EVENT_STREAMS = 32;
+/** Open streams per event source (one daemon, or one test harness). */
+const openStreams = new WeakMap<EventEmitter, number>();
+
 export function serveEventStream(res: Response, req: Request, opts: EventStreamOptions): void {
   const { events, clock } = opts;
   const heartbeatMs = opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  const open = openStreams.get(events) ?? 0;
+  if (open >= MAX_EVENT_STREAMS) {
+    res.status(503).json({ error: `too many event streams (at most ${MAX_EVENT_STREAMS})` });
+    return;
+  }
   res.status(200);
   res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
   res.setHeader('Cache-Control', 'no-store, no-transform');
@@ -58,12 +63,14 @@ export function serveEventStream(res: Response, req: Request, opts: EventStreamO
   };
   timer = clock.setTimeout(beat, heartbeatMs);
   events.on(JOURNAL_EVENT, onJournal);
+  openStreams.set(events, open + 1);
 
   let closed = false;
   const close = (): void => {
     if (closed) return;
     closed = true;
     events.off(JOURNAL_EVENT, onJournal);
+    openStreams.set(events, (openStreams.get(events) ?? 1) - 1);
     if (timer !== undefined) clock.clearTimeout(timer);
   };
   res.on('close', close);

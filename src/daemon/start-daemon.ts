@@ -93,6 +93,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const early: JournalEvent[] = [];
   let writer: JournalWriter | null = null;
   const events = new EventEmitter();
+  // One listener per admin event stream (bounded in api/event-stream.ts) plus the daemon's own.
+  events.setMaxListeners(0);
   const journal = {
     append(e: JournalEvent) {
       if (writer) writer.append(e);

@@ -86,14 +86,19 @@ function text(v: unknown): string | null {
 
 const SECRET_KEY = /pin|passw|secret|token|api_?key|^code$/i;
 
-/** Recursively replaces values under secret-looking keys; bigints become decimal strings. */
+/**
+ * JSON.stringify replacer used wherever journal content leaves the process (storage, event stream):
+ * values under secret-looking keys are redacted, bigints become decimal strings.
+ */
+export function journalJsonReplacer(key: string, value: unknown): unknown {
+  if (key !== '' && SECRET_KEY.test(key)) return '[redacted]';
+  return typeof value === 'bigint' ? value.toString(10) : value;
+}
+
 function detailsJson(details: Readonly<Record<string, unknown>> | null | undefined): string | null {
   if (details == null) return null;
   try {
-    return JSON.stringify(details, (key, value: unknown) => {
-      if (key !== '' && SECRET_KEY.test(key)) return '[redacted]';
-      return typeof value === 'bigint' ? value.toString(10) : value;
-    });
+    return JSON.stringify(details, journalJsonReplacer);
   } catch {
     return JSON.stringify({ unserializable: true });
   }

@@ -10,6 +10,7 @@ import type { DoorStatus } from '../../src/service/doors.ts';
 import { createJournal, type JournalEvent } from '../../src/storage/journal.ts';
 import { bearer, startHarness, type Harness } from './harness.ts';
 import { openEventStream } from './sse-client.ts';
+import { MAX_EVENT_STREAMS } from '../../src/api/event-stream.ts';
 
 let h: Harness;
 afterEach(() => h.close());
@@ -150,6 +151,21 @@ describe('GET /api/v1/events/stream', () => {
     stream.close();
     await expect.poll(() => events.listenerCount('journal'), { timeout: 2000 }).toBe(0);
     h.clock.advanceMs(60_000); // no write to a closed response
+  });
+
+  it('serves a bounded number of streams at once and frees a place when one closes', async () => {
+    const events = new EventEmitter();
+    h = await startHarness({ events });
+    const base = await h.serve();
+    const streams = [];
+    for (let i = 0; i < MAX_EVENT_STREAMS; i++) streams.push(await openEventStream(`${base}/api/v1/events/stream`, h.operatorToken));
+    const refused = await fetch(`${base}/api/v1/events/stream`, { headers: { authorization: `Bearer ${h.operatorToken}` } });
+    expect([refused.status, await refused.json()]).toEqual([503, { error: `too many event streams (at most ${MAX_EVENT_STREAMS})` }]);
+    streams.pop()!.close();
+    await expect.poll(() => events.listenerCount('journal'), { timeout: 2000 }).toBe(MAX_EVENT_STREAMS - 1);
+    const again = await openEventStream(`${base}/api/v1/events/stream`, h.operatorToken);
+    expect(again.response.statusCode).toBe(200);
+    for (const s of [...streams, again]) s.close();
   });
 
   it('answers 401 without a token and 503 without a daemon event source', async () => {
