@@ -86,7 +86,7 @@ export function createServices(deps: ServicesDeps) {
       tokenTtlMs: config.api.tokenTtlMs,
       throttle: deps.loginThrottle,
     }),
-    accessKeys: createAccessKeysService({ db, users, identifiers, indexSync, clock }),
+    accessKeys: createAccessKeysService({ db, users, identifiers, indexSync, clock, journal }),
     userCards: createUserCardsService({ db, users, identifiers, indexSync, clock }),
     accessCodes: createAccessCodesService({ db, accessCodes: createAccessCodesRepository(db, clock), indexSync, clock, journal }),
     doors: createDoorsService({ clock, journal, openDoor: deps.openDoor }),
