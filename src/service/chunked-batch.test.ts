@@ -54,6 +54,19 @@ describe('runInChunks', () => {
     expect(interleaved.indexOf(-1)).toBeLessThan(interleaved.length - 1);
   });
 
+  it('calls onChunkStart before each chunk, and lets other tasks run before the first chunk', async () => {
+    open();
+    const order: string[] = [];
+    const run = runInChunks(db, ['a', 'b', 'c'], (item) => order.push(item), {
+      clock: new ManualClock(),
+      maxItems: 2,
+      onChunkStart: () => order.push(db.sqlite.inTransaction ? 'start inside a transaction' : 'start'),
+    });
+    order.push('caller continues');
+    await run;
+    expect(order).toEqual(['caller continues', 'start', 'a', 'b', 'start', 'c']);
+  });
+
   it('rolls back the whole chunk and stops when an item throws (an I/O failure, not a result)', async () => {
     open();
     const run = runInChunks(

@@ -3,22 +3,32 @@
  *
  * Numbers arrive as text in the representation mode in force and are all parsed before any write
  * (a bad one raises InvalidInputError: nothing is written). Business failures are per item, as
- * result codes. Every item is its own savepoint inside chunk transactions (chunked-batch.ts); the
- * credential index is updated after the commit.
+ * result codes. Every item is its own savepoint inside chunk transactions (chunked-batch.ts), or a
+ * single statement when that is all it writes; the credential index is updated and the change
+ * journaled (admin-journal.ts) after the commit.
  */
 import type { IdentifierType, IdentifierValue } from '../access/identifier-key.ts';
 import type { LockScope } from '../access/lock-scope.ts';
 import type { Clock } from '../core/clock.ts';
+import type { IdentifierIndexEntry } from '../storage/identifier-index-reader.ts';
 import type { Db } from '../storage/database.ts';
-import type { IdentifierPatch as RepoPatch, IdentifierRow, IdentifiersRepository } from '../storage/identifiers.ts';
+import type {
+  IdentifierPatch as RepoPatch,
+  IdentifierRef,
+  IdentifierRow,
+  IdentifierSettingsWrite,
+  IdentifiersRepository,
+} from '../storage/identifiers.ts';
 import { failure, success, type RepoResult, type ResultCode } from '../storage/result-codes.ts';
-import type { OwnerType, UsersRepository } from '../storage/users.ts';
+import type { OwnerType, UserRef, UsersRepository } from '../storage/users.ts';
 import type { RepresentationMode } from '../wiegand/credential-number.ts';
+import { createAdminJournal, type AdminAction } from './admin-journal.ts';
+import type { JournalSink, Principal } from './auth.ts';
 import { mapInSlices, runInChunks, runOne, type AfterCommit, type ChunkOptions } from './chunked-batch.ts';
 import { formatIdentifierNumber, parseIdentifierNumber } from './identifier-number.ts';
 import type { IndexSync } from './index-sync.ts';
 import { InvalidInputError } from './invalid-input.ts';
-import { resolveOwner, type IdentifierOwner } from './owners.ts';
+import { createOwnerLookups, findOwner, resolveOwner, writeOwner, type IdentifierOwner, type OwnerSource } from './owners.ts';
 
 export type TimeRule = { readonly is_permanent: true } | { readonly is_permanent: false; readonly from: number; readonly to: number };
 export type PassRule = { readonly is_permanent: true } | { readonly is_permanent: false; readonly max_passes: number };
@@ -101,6 +111,8 @@ export interface IdentifiersServiceDeps {
   readonly indexSync: IndexSync;
   readonly clock: Clock;
   readonly mode: () => RepresentationMode;
+  /** Where admin changes are journaled (the daemon's batching journal writer). */
+  readonly journal: JournalSink;
   readonly chunk?: Omit<ChunkOptions, 'clock'>;
 }
 
@@ -155,6 +167,15 @@ export type IdentifiersService = ReturnType<typeof createIdentifiersService>;
 export function createIdentifiersService(deps: IdentifiersServiceDeps) {
   const { db, identifiers, users, indexSync, clock } = deps;
   const chunkOptions: ChunkOptions = { clock, ...deps.chunk };
+  const adminJournal = createAdminJournal(deps.journal, clock);
+
+  /** After the commit: the index learns the change, then the journal records it. */
+  function committed(afterCommit: AfterCommit, uid: string, action: AdminAction, caller: Principal | undefined, index: () => void): void {
+    afterCommit(() => {
+      index();
+      adminJournal({ entity: 'identifier', id: uid, action }, caller);
+    });
+  }
 
   function parse(type: IdentifierType, input: NumberText, location: 'body' | 'query', path: Path): { value: IdentifierValue; text: string } {
     const r = parseIdentifierNumber(type, input, deps.mode());
@@ -201,34 +222,68 @@ export function createIdentifiersService(deps: IdentifiersServiceDeps) {
     return { identifier_type: p.type, identifier_number: p.text, success: r.ok, extended_info: resultCode(r) };
   }
 
-  /** Full update of one existing identifier (savepoint), index refreshed after commit. */
-  function applyUpdate(p: Prepared<IdentifierUpdate>, afterCommit: AfterCommit): RepoResult<IdentifierRow> {
+  /**
+   * Full update of one existing identifier. Keeping type and number, the identifier is one UPDATE
+   * (returning its index entry), in a savepoint only with the owner write it may need; a type
+   * change goes through the repository's full checks (number taken, code space, capacity).
+   */
+  function applyUpdate(
+    p: Prepared<IdentifierUpdate>,
+    afterCommit: AfterCommit,
+    caller: Principal | undefined,
+    owners: OwnerSource & { clear(): void } = createOwnerLookups(users),
+  ): RepoResult<unknown> {
     const { item } = p;
     if (item.identifier_type === 'face_id' && p.type !== 'face_id') return failure('face_id_not_supported');
-    const result = db.attempt(() => {
-      const current = identifiers.findByNumber(p.type, p.value);
-      if (!current) return failure('entity_not_found', 'identifier');
-      const validity = validityColumns(item.valid);
-      if (!validity.ok) return validity;
-      const owner = resolveOwner(users, item.identifier_owner, current.userUuid);
-      if (!owner.ok) return owner;
-      const retype = p.newValue === undefined ? {} : { type: item.identifier_type!, number: p.newValue };
-      return identifiers.update(current.uid, { ...retype, ...validity.value, lock: item.lock, userUuid: owner.value.uuid });
-    });
-    if (result.ok) afterCommit(() => indexSync.saved(result.value.uid));
-    return result;
-  }
-
-  function applyDelete(p: Prepared<unknown>, afterCommit: AfterCommit): RepoResult<{ uid: string }> {
-    const current = identifiers.findByNumber(p.type, p.value);
+    const current = identifiers.locate(p.type, p.value);
     if (!current) return failure('entity_not_found', 'identifier');
-    const id = indexSync.idOf(current.uid);
-    const result = identifiers.delete(current.uid);
-    if (result.ok && id !== undefined) afterCommit(() => indexSync.removed(id));
+    const validity = validityColumns(item.valid);
+    if (!validity.ok) return validity;
+    if (p.newValue !== undefined) {
+      const retyped = db.attempt(() => {
+        const owner = resolveOwner(users, item.identifier_owner, current.userUuid);
+        if (!owner.ok) return owner;
+        const patch = { type: item.identifier_type!, number: p.newValue!, ...validity.value, lock: item.lock, userUuid: owner.value.uuid };
+        return identifiers.update(current.uid, patch);
+      });
+      if (retyped.ok) committed(afterCommit, current.uid, 'updated', caller, () => indexSync.saved(current.uid));
+      return retyped;
+    }
+    const plan = findOwner(owners, item.identifier_owner, current.userUuid);
+    if (!plan.ok) return plan;
+    const { validFrom = null, validTo = null, maxPasses = null } = validity.value;
+    const settings = { lock: item.lock, validFrom, validTo, maxPasses };
+    // One UPDATE is atomic on its own; with an owner to write too, both share a savepoint.
+    const result: RepoResult<IdentifierIndexEntry> =
+      plan.value.write === 'none'
+        ? identifiers.writeSettings(current.rowid, ownerChange(current, plan.value.user, settings))
+        : db.attempt(() => {
+            owners.clear();
+            const owner = writeOwner(users, item.identifier_owner, plan.value);
+            return owner.ok ? identifiers.writeSettings(current.rowid, ownerChange(current, owner.value, settings)) : owner;
+          });
+    if (result.ok) committed(afterCommit, current.uid, 'updated', caller, () => indexSync.savedEntry(result.value));
     return result;
   }
 
-  function applyPatch(uid: string, patch: IdentifierPatch, afterCommit: AfterCommit): RepoResult<IdentifierRow> {
+  /** The settings to write, naming the owner only when it changes (spares the foreign-key check). */
+  function ownerChange(current: IdentifierRef, owner: UserRef, settings: Omit<IdentifierSettingsWrite, 'userUuid'>): IdentifierSettingsWrite {
+    return owner.uuid === current.userUuid ? settings : { ...settings, userUuid: owner.uuid };
+  }
+
+  function applyDelete(uid: string, afterCommit: AfterCommit, caller: Principal | undefined): RepoResult<{ uid: string }> {
+    const id = indexSync.idOf(uid);
+    const result = identifiers.delete(uid);
+    if (result.ok) committed(afterCommit, uid, 'deleted', caller, () => id !== undefined && indexSync.removed(id));
+    return result;
+  }
+
+  function applyDeleteByNumber(p: Prepared<unknown>, afterCommit: AfterCommit, caller: Principal | undefined): RepoResult<{ uid: string }> {
+    const current = identifiers.locate(p.type, p.value);
+    return current ? applyDelete(current.uid, afterCommit, caller) : failure('entity_not_found', 'identifier');
+  }
+
+  function applyPatch(uid: string, patch: IdentifierPatch, afterCommit: AfterCommit, caller: Principal | undefined): RepoResult<IdentifierRow> {
     const current = identifiers.get(uid);
     if (!current) return failure('entity_not_found', 'identifier');
     const type = patch.identifier_type ?? current.type;
@@ -255,11 +310,11 @@ export function createIdentifiersService(deps: IdentifiersServiceDeps) {
       const retype = number === undefined ? {} : { type, number };
       return identifiers.update(uid, { ...retype, ...validity, lock: patch.lock, userUuid });
     });
-    if (result.ok) afterCommit(() => indexSync.saved(uid));
+    if (result.ok) committed(afterCommit, uid, 'updated', caller, () => indexSync.saved(uid));
     return result;
   }
 
-  function create(input: IdentifierCreate): RepoResult<IdentifierView> {
+  function create(input: IdentifierCreate, caller?: Principal): RepoResult<IdentifierView> {
     const { value } = parse(input.identifier_type, input.identifier_number, 'body', ['identifier_number']);
     if (input.identifier_type === 'face_id') return failure('face_id_not_supported');
     const result = runOne(db, (afterCommit) => {
@@ -276,7 +331,7 @@ export function createIdentifiersService(deps: IdentifiersServiceDeps) {
           ...validity.value,
         });
       });
-      if (r.ok) afterCommit(() => indexSync.saved(r.value.uid));
+      if (r.ok) committed(afterCommit, r.value.uid, 'created', caller, () => indexSync.saved(r.value.uid));
       return r;
     });
     return result.ok ? success(result.code, view(result.value)) : result;
@@ -284,27 +339,32 @@ export function createIdentifiersService(deps: IdentifiersServiceDeps) {
 
   return {
     /** Seed 000 single mode: the number comes from the query; the body's identifier_number is ignored. */
-    updateOne(type: IdentifierType, number: NumberText, update: IdentifierUpdate): IdentifierItemResult {
+    updateOne(type: IdentifierType, number: NumberText, update: IdentifierUpdate, caller?: Principal): IdentifierItemResult {
       const p = prepare(type, update, number, 'query', ['number']);
-      return itemResult(p, runOne(db, (afterCommit) => applyUpdate(p, afterCommit)));
+      return itemResult(p, runOne(db, (afterCommit) => applyUpdate(p, afterCommit, caller)));
     },
 
     /** Seed 000 batch mode: one result per item, in order; partial success. */
-    async updateBatch(type: IdentifierType, items: readonly IdentifierBatchItem[]): Promise<IdentifierItemResult[]> {
+    async updateBatch(type: IdentifierType, items: readonly IdentifierBatchItem[], caller?: Principal): Promise<IdentifierItemResult[]> {
       const prepared = await mapInSlices(items, (item, i) =>
         prepare(type, item, item.identifier_number, 'body', ['list_items', i, 'identifier_number']),
       );
-      return runInChunks(db, prepared, (p, _i, afterCommit) => itemResult(p, applyUpdate(p, afterCommit)), chunkOptions);
+      // Owners read once per chunk transaction: a batch names the same few owners again and again.
+      const owners = createOwnerLookups(users);
+      return runInChunks(db, prepared, (p, _i, afterCommit) => itemResult(p, applyUpdate(p, afterCommit, caller, owners)), {
+        ...chunkOptions,
+        onChunkStart: owners.clear,
+      });
     },
 
-    deleteOne(type: IdentifierType, number: NumberText): IdentifierItemResult {
+    deleteOne(type: IdentifierType, number: NumberText, caller?: Principal): IdentifierItemResult {
       const p = prepare(type, {}, number, 'query', ['number']);
-      return itemResult(p, runOne(db, (afterCommit) => applyDelete(p, afterCommit)));
+      return itemResult(p, runOne(db, (afterCommit) => applyDeleteByNumber(p, afterCommit, caller)));
     },
 
-    async deleteBatch(type: IdentifierType, numbers: readonly NumberText[]): Promise<IdentifierItemResult[]> {
+    async deleteBatch(type: IdentifierType, numbers: readonly NumberText[], caller?: Principal): Promise<IdentifierItemResult[]> {
       const prepared = await mapInSlices(numbers, (n, i) => prepare(type, {}, n, 'body', ['list_items', i, 'identifier_number']));
-      return runInChunks(db, prepared, (p, _i, afterCommit) => itemResult(p, applyDelete(p, afterCommit)), chunkOptions);
+      return runInChunks(db, prepared, (p, _i, afterCommit) => itemResult(p, applyDeleteByNumber(p, afterCommit, caller)), chunkOptions);
     },
 
     create,
@@ -314,24 +374,19 @@ export function createIdentifiersService(deps: IdentifiersServiceDeps) {
       return row ? view(row) : undefined;
     },
 
-    patch(uid: string, patch: IdentifierPatch): RepoResult<IdentifierView> {
-      const r = runOne(db, (afterCommit) => applyPatch(uid, patch, afterCommit));
+    patch(uid: string, patch: IdentifierPatch, caller?: Principal): RepoResult<IdentifierView> {
+      const r = runOne(db, (afterCommit) => applyPatch(uid, patch, afterCommit, caller));
       return r.ok ? success(r.code, view(r.value)) : r;
     },
 
-    remove(uid: string): RepoResult<{ uid: string }> {
-      return runOne(db, (afterCommit) => {
-        const id = indexSync.idOf(uid);
-        const r = identifiers.delete(uid);
-        if (r.ok && id !== undefined) afterCommit(() => indexSync.removed(id));
-        return r;
-      });
+    remove(uid: string, caller?: Principal): RepoResult<{ uid: string }> {
+      return runOne(db, (afterCommit) => applyDelete(uid, afterCommit, caller));
     },
 
-    resetPasses(uid: string): RepoResult<IdentifierView> {
+    resetPasses(uid: string, caller?: Principal): RepoResult<IdentifierView> {
       const r = runOne(db, (afterCommit) => {
         const result = identifiers.update(uid, { resetPasses: true });
-        if (result.ok) afterCommit(() => indexSync.saved(uid));
+        if (result.ok) committed(afterCommit, uid, 'passes_reset', caller, () => indexSync.saved(uid));
         return result;
       });
       return r.ok ? success(r.code, view(r.value)) : r;

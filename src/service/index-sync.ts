@@ -14,28 +14,8 @@ import type { BulkLoadResult, CredentialIndex, IdentifierRow as IndexRow } from 
 import { IDENTIFIER_TYPES, type IdentifierType, type IdentifierValue } from '../access/identifier-key.ts';
 import { isLockScope, type LockScope } from '../access/lock-scope.ts';
 import type { Db } from '../storage/database.ts';
-import { createIdentifierIndexReader, type IdentifierIndexChunk } from '../storage/identifier-index-reader.ts';
+import { createIdentifierIndexReader, type IdentifierIndexChunk, type IdentifierIndexEntry } from '../storage/identifier-index-reader.ts';
 import { valueFromStored } from '../storage/number-key.ts';
-
-interface JoinedRow {
-  id: number;
-  type: IdentifierType;
-  number: string;
-  lock: LockScope;
-  valid_from: number | null;
-  valid_to: number | null;
-  max_passes: number | null;
-  passes_used: number;
-  enabled: 0 | 1;
-  has_pin: 0 | 1;
-  owner_id: number;
-  profile_id: number | null;
-}
-
-/** One identifier for an update after a commit (the start-up load reads in chunks instead). */
-const SELECT_ONE = `SELECT i.rowid AS id, i.type, i.number, i.lock, i.valid_from, i.valid_to, i.max_passes, i.passes_used,
-  i.enabled, i.pin_hash IS NOT NULL AS has_pin, u.rowid AS owner_id, tp.rowid AS profile_id
-  FROM identifiers i JOIN users u ON u.uuid = i.user_uuid LEFT JOIN time_profiles tp ON tp.id = i.time_profile_id`;
 
 interface AccessCodeJoinedRow {
   rowid: number;
@@ -67,47 +47,47 @@ function accessCodeIndexRow(r: AccessCodeJoinedRow): IndexRow | undefined {
   };
 }
 
-/** Storage validity is in Unix seconds; the index takes wall-clock ms. */
-function toIndexRow(r: JoinedRow): IndexRow {
-  return {
-    id: r.id,
-    type: r.type,
-    value: valueFromStored(r.type, r.number),
-    lock: r.lock,
-    validFrom: msOf(r.valid_from),
-    validTo: msOf(r.valid_to),
-    maxPasses: r.max_passes,
-    passesUsed: r.passes_used,
-    enabled: r.enabled === 1,
-    hasPin: r.has_pin === 1,
-    ownerId: r.owner_id,
-    timeProfileId: r.profile_id,
-  };
-}
-
 /** Up to 15 digits is below 2^53: a plain number is exact and spares a BigInt per row at start-up. */
 function indexValue(type: IdentifierType, stored: string): IdentifierValue {
   return IDENTIFIER_TYPES[type] === 'numeric' && stored.length <= 15 ? Number(stored) : valueFromStored(type, stored);
 }
 
-/** The index rows of one start-up chunk (see identifier-index-reader.ts). */
+/** Storage validity is in Unix seconds; the index takes wall-clock ms. */
+function toIndexRow(e: IdentifierIndexEntry): IndexRow {
+  const type = e.type as IdentifierType;
+  return {
+    id: e.id,
+    type,
+    value: indexValue(type, e.number),
+    lock: e.lock as LockScope,
+    validFrom: msOf(e.validFrom),
+    validTo: msOf(e.validTo),
+    maxPasses: e.maxPasses,
+    passesUsed: e.passesUsed,
+    enabled: e.enabled === 1,
+    hasPin: e.hasPin === 1,
+    ownerId: e.ownerId,
+    timeProfileId: e.timeProfileId,
+  };
+}
+
+/** The index rows of one start-up chunk. */
 function* chunkIndexRows(c: IdentifierIndexChunk): Generator<IndexRow> {
   for (let i = 0; i < c.id.length; i++) {
-    const type = c.type[i] as IdentifierType;
-    yield {
+    yield toIndexRow({
       id: c.id[i]!,
-      type,
-      value: indexValue(type, c.number[i]!),
-      lock: c.lock[i] as LockScope,
-      validFrom: msOf(c.validFrom[i] ?? null),
-      validTo: msOf(c.validTo[i] ?? null),
+      type: c.type[i]!,
+      number: c.number[i]!,
+      lock: c.lock[i]!,
+      validFrom: c.validFrom[i] ?? null,
+      validTo: c.validTo[i] ?? null,
       maxPasses: c.maxPasses[i] ?? null,
       passesUsed: c.passesUsed[i]!,
-      enabled: c.enabled[i] === 1,
-      hasPin: c.hasPin[i] === 1,
+      enabled: c.enabled[i]!,
+      hasPin: c.hasPin[i]!,
       ownerId: c.ownerId[i]!,
       timeProfileId: c.timeProfileId[i] ?? null,
-    };
+    });
   }
 }
 
@@ -118,6 +98,8 @@ export interface IndexSync {
   uidOf(id: number): string | undefined;
   /** After commit: re-read the identifier and put it into the index (insert or replace). */
   saved(uid: string): void;
+  /** After commit: put an identifier as its write returned it (INDEX_ENTRY_COLUMNS) into the index. */
+  savedEntry(entry: IdentifierIndexEntry): void;
   /** After commit: the identifier with this index id is gone. */
   removed(id: number): void;
   /** Index id of an access code (negative); read it inside the transaction that deletes it. */
@@ -134,7 +116,6 @@ export function createIndexSync(db: Db, index: CredentialIndex, logger: Logger):
   const s = db.sqlite;
   const idByUid = s.prepare<[string], { id: number }>('SELECT rowid AS id FROM identifiers WHERE uid = ?');
   const uidById = s.prepare<[number], { uid: string }>('SELECT uid FROM identifiers WHERE rowid = ?');
-  const one = s.prepare<[string], JoinedRow>(`${SELECT_ONE} WHERE i.uid = ?`);
   const reader = createIdentifierIndexReader(db);
   const codeRowid = s.prepare<[string], { rowid: number }>('SELECT rowid FROM access_codes WHERE id = ?');
   const codeIdByRowid = s.prepare<[number], { id: string }>('SELECT id FROM access_codes WHERE rowid = ?');
@@ -143,16 +124,20 @@ export function createIndexSync(db: Db, index: CredentialIndex, logger: Logger):
   const codeCount = s.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM access_codes');
   const counts = s.prepare<[], { type: IdentifierType; n: number }>('SELECT type, n FROM identifier_counts');
 
+  function put(entry: IdentifierIndexEntry): void {
+    const r = index.upsert(toIndexRow(entry));
+    // A refusal means index and storage disagree; the next loadAll repairs it.
+    if (!r.ok) logger.warn({ id: entry.id, reason: r.reason }, 'credential index refused a committed identifier');
+  }
+
   return {
     idOf: (uid) => idByUid.get(uid)?.id,
     uidOf: (id) => uidById.get(id)?.uid,
     saved(uid) {
-      const row = one.get(uid);
-      if (!row) return;
-      const r = index.upsert(toIndexRow(row));
-      // A refusal means index and storage disagree; the next loadAll repairs it.
-      if (!r.ok) logger.warn({ uid, reason: r.reason }, 'credential index refused a committed identifier');
+      const entry = reader.one(uid);
+      if (entry) put(entry);
     },
+    savedEntry: put,
     removed(id) {
       index.remove(id);
     },

@@ -72,9 +72,9 @@ export function createServices(deps: ServicesDeps) {
   return {
     settings,
     identifiers: createIdentifiersService({
-      db, identifiers, users, indexSync, clock, mode: settings.mode, chunk: deps.batchChunk,
+      db, identifiers, users, indexSync, clock, mode: settings.mode, journal, chunk: deps.batchChunk,
     }),
-    users: createUsersService({ db, users, identifiers, indexSync, clock, chunk: deps.batchChunk }),
+    users: createUsersService({ db, users, identifiers, indexSync, clock, journal, chunk: deps.batchChunk }),
     auth: createAuthService({
       db,
       accounts: createAdminAccountsRepository(db, clock),

@@ -2,6 +2,7 @@
  * Users (seed 002): batch create-or-update keyed by link_id (else by name), per-item results with
  * has_dublicates; single-user operations by link_id. The server assigns a link_id (the user's
  * uuid) whenever the client gives none, so every user the API creates can be addressed.
+ * Every committed change is journaled (admin-journal.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
@@ -9,6 +10,8 @@ import type { Db } from '../storage/database.ts';
 import type { IdentifiersRepository } from '../storage/identifiers.ts';
 import { failure, success, type RepoResult, type ResultCode } from '../storage/result-codes.ts';
 import type { OwnerType, UpsertedUser, UserRow, UsersRepository } from '../storage/users.ts';
+import { createAdminJournal, type AdminChange } from './admin-journal.ts';
+import type { JournalSink, Principal } from './auth.ts';
 import { runInChunks, runOne, type ChunkOptions } from './chunked-batch.ts';
 import type { IndexSync } from './index-sync.ts';
 import { resultCode, type Page } from './identifiers.ts';
@@ -52,6 +55,8 @@ export interface UsersServiceDeps {
   readonly identifiers: IdentifiersRepository;
   readonly indexSync: IndexSync;
   readonly clock: Clock;
+  /** Where admin changes are journaled (the daemon's batching journal writer). */
+  readonly journal: JournalSink;
   readonly chunk?: Omit<ChunkOptions, 'clock'>;
 }
 
@@ -76,6 +81,8 @@ export type UsersService = ReturnType<typeof createUsersService>;
 
 export function createUsersService(deps: UsersServiceDeps) {
   const { db, users, identifiers, indexSync, clock } = deps;
+  const adminJournal = createAdminJournal(deps.journal, clock);
+  const userChange = (u: UserRow, action: AdminChange['action']): AdminChange => ({ entity: 'user', id: u.linkId ?? u.uuid, action });
 
   /**
    * Seed 002 for one item (its own savepoint): the user with this link_id, else the only user
@@ -108,13 +115,14 @@ export function createUsersService(deps: UsersServiceDeps) {
   }
 
   return {
-    async upsertBatch(items: readonly UserBatchItem[]): Promise<UserItemResult[]> {
+    async upsertBatch(items: readonly UserBatchItem[], caller?: Principal): Promise<UserItemResult[]> {
       return runInChunks(
         db,
         items,
-        (item) => {
+        (item, _i, afterCommit) => {
           const r = upsertOne(item);
           const code = resultCode(r);
+          if (r.ok) afterCommit(() => adminJournal(userChange(r.value.user, r.code === 'created' ? 'created' : 'updated'), caller));
           return r.ok
             ? { link_id: r.value.user.linkId, success: true, extended_info: code, has_dublicates: r.value.hasDuplicates }
             : {
@@ -133,23 +141,37 @@ export function createUsersService(deps: UsersServiceDeps) {
       return u ? userView(u) : undefined;
     },
 
-    patch(linkId: string, patch: UserPatch): RepoResult<UserView> {
+    patch(linkId: string, patch: UserPatch, caller?: Principal): RepoResult<UserView> {
       const u = byLinkId(linkId);
       if (!u) return failure('entity_not_found', 'user');
       const r = users.update(u.uuid, repoFields(patch));
       resultCode(r);
-      // The owner's name is not in the credential index; nothing to refresh there.
-      return r.ok ? success(r.code, userView(r.value)) : r;
+      if (!r.ok) return r;
+      // Committed on return (its own transaction). The owner's name is not in the credential index.
+      adminJournal(userChange(r.value, 'updated'), caller);
+      return success(r.code, userView(r.value));
     },
 
-    /** Deleting a user deletes their identifiers (storage cascades); the index follows after commit. */
-    remove(linkId: string): RepoResult<{ link_id: string }> {
+    /**
+     * Deleting a user deletes their identifiers (storage cascades); the index follows after commit,
+     * and the journal records the user's deletion and each identifier's, so an identifier's history
+     * does not end without a reason.
+     */
+    remove(linkId: string, caller?: Principal): RepoResult<{ link_id: string }> {
       return runOne(db, (afterCommit) => {
         const u = byLinkId(linkId);
         if (!u) return failure('entity_not_found', 'user');
-        const ids = identifiers.listByUser(u.uuid).map((i) => indexSync.idOf(i.uid));
+        const owned = identifiers.listByUser(u.uuid).map((i) => ({ uid: i.uid, id: indexSync.idOf(i.uid) }));
         const r = users.delete(u.uuid);
-        if (r.ok) afterCommit(() => ids.forEach((id) => id !== undefined && indexSync.removed(id)));
+        if (r.ok) {
+          afterCommit(() => {
+            adminJournal(userChange(u, 'deleted'), caller);
+            for (const { uid, id } of owned) {
+              if (id !== undefined) indexSync.removed(id);
+              adminJournal({ entity: 'identifier', id: uid, action: 'deleted', extra: { with_user: linkId } }, caller);
+            }
+          });
+        }
         return r.ok ? success(r.code, { link_id: linkId }) : r;
       });
     },

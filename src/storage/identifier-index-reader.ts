@@ -1,49 +1,68 @@
 import type { Db } from './database.ts';
 
 /**
- * The start-up read of every identifier for the in-memory credential index, column by column.
+ * Reads identifiers as the in-memory credential index needs them: the start-up load in chunks,
+ * one identifier after a change, and the column list a write returns (`INDEX_ENTRY_COLUMNS`).
  *
- * Each row crossing from SQLite into JS costs ~1.5 µs plus ~0.25 µs per column with better-sqlite3
- * (`.raw().iterate()`, measured on the build machine: 4.5 s CPU for 1,000,000 rows of 12 columns),
- * so rows do not cross one by one. SQLite aggregates a chunk of rows into one JSON array per column
- * (`json_group_array`, which escapes any stored text exactly) and V8's JSON.parse turns each into a
- * JS array: one crossing per chunk. The index ids are the rowids of the identifier, its owner and
- * its time profile (see service/index-sync.ts).
+ * Start-up: each row crossing from SQLite into JS costs ~1.5 µs plus ~0.25 µs per column with
+ * better-sqlite3 (`.raw().iterate()`, measured on the build machine: 4.5 s CPU for 1,000,000 rows
+ * of 12 columns), so rows do not cross one by one. SQLite aggregates a chunk of rows into one JSON
+ * array per column (`json_group_array`, which escapes any stored text exactly) and V8's JSON.parse
+ * turns each into a JS array: one crossing per chunk. The index ids are the rowids of the
+ * identifier, its owner and its time profile (see service/index-sync.ts).
  */
-export interface IdentifierIndexChunk {
-  /** Parallel arrays, one entry per identifier, in rowid order. */
-  readonly id: readonly number[];
-  readonly type: readonly string[];
+export interface IdentifierIndexEntry {
+  readonly id: number;
+  readonly type: string;
   /** The stored number text (see number-key.ts). */
-  readonly number: readonly string[];
-  readonly lock: readonly string[];
+  readonly number: string;
+  readonly lock: string;
   /** Unix seconds. */
-  readonly validFrom: readonly (number | null)[];
-  readonly validTo: readonly (number | null)[];
-  readonly maxPasses: readonly (number | null)[];
-  readonly passesUsed: readonly number[];
-  readonly enabled: readonly number[];
-  readonly hasPin: readonly number[];
+  readonly validFrom: number | null;
+  readonly validTo: number | null;
+  readonly maxPasses: number | null;
+  readonly passesUsed: number;
+  readonly enabled: number;
+  readonly hasPin: number;
   /** rowid of the owning user. */
-  readonly ownerId: readonly number[];
+  readonly ownerId: number;
   /** rowid of the time profile, null without one. */
-  readonly timeProfileId: readonly (number | null)[];
+  readonly timeProfileId: number | null;
 }
 
-const COLUMNS: ReadonlyArray<readonly [keyof IdentifierIndexChunk, string]> = [
-  ['id', 'i.rowid'],
-  ['type', 'i.type'],
-  ['number', 'i.number'],
-  ['lock', 'i.lock'],
-  ['validFrom', 'i.valid_from'],
-  ['validTo', 'i.valid_to'],
-  ['maxPasses', 'i.max_passes'],
-  ['passesUsed', 'i.passes_used'],
-  ['enabled', 'i.enabled'],
-  ['hasPin', 'i.pin_hash IS NOT NULL'],
-  ['ownerId', 'u.rowid'],
-  ['timeProfileId', 'tp.rowid'],
+/** A chunk of the start-up read: parallel arrays, one entry per identifier, in rowid order. */
+export type IdentifierIndexChunk = { readonly [K in keyof IdentifierIndexEntry]: ReadonlyArray<IdentifierIndexEntry[K]> };
+
+const COLUMNS: ReadonlyArray<readonly [keyof IdentifierIndexEntry, string]> = [
+  ['id', 'identifiers.rowid'],
+  ['type', 'identifiers.type'],
+  ['number', 'identifiers.number'],
+  ['lock', 'identifiers.lock'],
+  ['validFrom', 'identifiers.valid_from'],
+  ['validTo', 'identifiers.valid_to'],
+  ['maxPasses', 'identifiers.max_passes'],
+  ['passesUsed', 'identifiers.passes_used'],
+  ['enabled', 'identifiers.enabled'],
+  ['hasPin', 'identifiers.pin_hash IS NOT NULL'],
+  ['ownerId', '(SELECT rowid FROM users WHERE uuid = identifiers.user_uuid)'],
+  ['timeProfileId', '(SELECT rowid FROM time_profiles WHERE id = identifiers.time_profile_id)'],
 ];
+
+/**
+ * The entry's columns as SQL over the `identifiers` table (a SELECT list or a RETURNING clause),
+ * named like IdentifierIndexEntry's fields; read them with `.raw()` and `entryOfRow`, which is
+ * cheaper than a row object.
+ */
+export const INDEX_ENTRY_COLUMNS = COLUMNS.map(([name, expr]) => `${expr} AS ${name}`).join(', ');
+
+/** An entry from a `.raw()` row of INDEX_ENTRY_COLUMNS. */
+export function entryOfRow(row: readonly unknown[]): IdentifierIndexEntry {
+  const entry: Record<string, unknown> = {};
+  COLUMNS.forEach(([name], i) => {
+    entry[name] = row[i];
+  });
+  return entry as unknown as IdentifierIndexEntry;
+}
 
 /** 16k rows: ~1 MB of JSON per column at most, and few enough crossings to not matter. */
 const DEFAULT_CHUNK_ROWS = 16_384;
@@ -54,11 +73,10 @@ export function createIdentifierIndexReader(db: Db, chunkRows = DEFAULT_CHUNK_RO
   const chunk = db.sqlite
     .prepare<[number]>(
       `SELECT ${COLUMNS.map(([name]) => `json_group_array(${name})`).join(', ')}, max(id), count(*) FROM (
-         SELECT ${COLUMNS.map(([name, expr]) => `${expr} AS ${name}`).join(', ')}
-         FROM identifiers i JOIN users u ON u.uuid = i.user_uuid LEFT JOIN time_profiles tp ON tp.id = i.time_profile_id
-         WHERE i.rowid > ? ORDER BY i.rowid LIMIT ${limit})`,
+         SELECT ${INDEX_ENTRY_COLUMNS} FROM identifiers WHERE rowid > ? ORDER BY rowid LIMIT ${limit})`,
     )
     .raw(true);
+  const one = db.sqlite.prepare<[string]>(`SELECT ${INDEX_ENTRY_COLUMNS} FROM identifiers WHERE uid = ?`).raw(true);
 
   return {
     /** Every identifier, in chunks; read it inside one transaction for a consistent picture. */
@@ -72,10 +90,15 @@ export function createIdentifierIndexReader(db: Db, chunkRows = DEFAULT_CHUNK_RO
         COLUMNS.forEach(([name], i) => {
           out[name] = JSON.parse(row[i] as string);
         });
-        yield out as unknown as IdentifierIndexChunk;
+        yield out as IdentifierIndexChunk;
         after = row[COLUMNS.length] as number;
         if (count < limit) return;
       }
+    },
+    /** One identifier by uid. */
+    one(uid: string): IdentifierIndexEntry | undefined {
+      const row = one.get(uid) as unknown[] | undefined;
+      return row && entryOfRow(row);
     },
   };
 }

@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.ts';
 import { isIdentifierType, type IdentifierType, type IdentifierValue } from '../access/identifier-key.ts';
 import { createCodeSpace } from './code-space.ts';
 import type { Db } from './database.ts';
+import { INDEX_ENTRY_COLUMNS, entryOfRow, type IdentifierIndexEntry } from './identifier-index-reader.ts';
 import { storedNumber, valueFromStored } from './number-key.ts';
 import { failure, success, type RepoResult } from './result-codes.ts';
 import { isSecretHash } from './secret-hash.ts';
@@ -67,6 +68,23 @@ export type ConsumePassResult =
   | { readonly ok: true; readonly passesUsed: number; readonly maxPasses: number | null }
   | { readonly ok: false; readonly reason: 'passes_exhausted' | 'entity_not_found' };
 
+/** Enough to address an identifier found by number (no object with every column). */
+export interface IdentifierRef {
+  readonly rowid: number;
+  readonly uid: string;
+  readonly userUuid: string;
+}
+
+/** What a seed 000 update writes when the type stays: owner, lock and validity. */
+export interface IdentifierSettingsWrite {
+  /** A new owner; undefined keeps the current one (and spares the foreign-key check). */
+  readonly userUuid?: string;
+  readonly lock: LockScope;
+  readonly validFrom: number | null;
+  readonly validTo: number | null;
+  readonly maxPasses: number | null;
+}
+
 /** Per-type limit on how many identifiers may exist; absent = unlimited. */
 export type IdentifierCapacity = Partial<Record<IdentifierType, number>>;
 
@@ -126,6 +144,13 @@ function toInput(r: IdentifierRow): Omit<IdentifierInput, 'uid'> {
   return { ...rest, number: valueFromStored(r.type, number) };
 }
 
+function validityProblem(i: Pick<IdentifierInput, 'validFrom' | 'validTo' | 'maxPasses'>): RepoResult<never> | undefined {
+  if (!isOptionalInt(i.validFrom, 0) || !isOptionalInt(i.validTo, 0)) return failure('invalid_time_rules_settings', 'valid');
+  if (!isWindowOrdered(i.validFrom ?? null, i.validTo ?? null)) return failure('invalid_time_rules_settings', 'valid_from after valid_to');
+  if (!isOptionalInt(i.maxPasses, 0)) return failure('invalid_input', 'maxPasses');
+  return undefined;
+}
+
 /** Shape checks that need no database: which field is wrong, or the normalised row fields. */
 function normalise(uid: string, i: Omit<IdentifierInput, 'uid'>): RepoResult<Fields> {
   if (!isIdentifierType(i.type)) return failure('invalid_input', 'type');
@@ -138,9 +163,8 @@ function normalise(uid: string, i: Omit<IdentifierInput, 'uid'>): RepoResult<Fie
   if (typeof i.userUuid !== 'string') return failure('invalid_input', 'userUuid');
   if (i.pinHash != null && !isSecretHash(i.pinHash)) return failure('invalid_input', 'pinHash');
   if (i.enabled !== undefined && typeof i.enabled !== 'boolean') return failure('invalid_input', 'enabled');
-  if (!isOptionalInt(i.validFrom, 0) || !isOptionalInt(i.validTo, 0)) return failure('invalid_time_rules_settings', 'valid');
-  if (!isWindowOrdered(i.validFrom ?? null, i.validTo ?? null)) return failure('invalid_time_rules_settings', 'valid_from after valid_to');
-  if (!isOptionalInt(i.maxPasses, 0)) return failure('invalid_input', 'maxPasses');
+  const bad = validityProblem(i);
+  if (bad) return bad;
   return success('created', {
     uid,
     type: i.type,
@@ -189,6 +213,13 @@ export function createIdentifiersRepository(db: Db, opts: IdentifiersRepositoryO
        passes_used = CASE WHEN @reset = 1 THEN 0 ELSE passes_used END
      WHERE uid = @uid`,
   );
+  const refByNumber = s.prepare<[string, string]>('SELECT rowid, uid, user_uuid FROM identifiers WHERE type = ? AND number = ?').raw(true);
+  // The row as written comes back for the credential index: no second read after the commit.
+  const settingsSql = (owner: string) =>
+    `UPDATE identifiers SET ${owner} lock = @lock, valid_from = @validFrom, valid_to = @validTo, max_passes = @maxPasses,
+       updated_at = @now WHERE rowid = @rowid RETURNING ${INDEX_ENTRY_COLUMNS}`;
+  const writeSettingsStmt = s.prepare(settingsSql('')).raw(true);
+  const writeSettingsAndOwner = s.prepare(settingsSql('user_uuid = @userUuid,')).raw(true);
   const del = s.prepare<[string]>('DELETE FROM identifiers WHERE uid = ?');
   // One statement = check and increment together: it cannot pass max_passes whatever the interleaving.
   const consume = s.prepare<[number, string], { passes_used: number; max_passes: number | null }>(
@@ -268,6 +299,24 @@ export function createIdentifiersRepository(db: Db, opts: IdentifiersRepositoryO
     });
   }
 
+  /**
+   * The seed 000 update of an identifier that keeps its type and number: one statement, so it is
+   * atomic without a savepoint of its own. No uniqueness, code-space or capacity check is needed
+   * (type and number stay); the owner must exist (the foreign key is the check).
+   */
+  function writeSettings(rowid: number, w: IdentifierSettingsWrite): RepoResult<IdentifierIndexEntry> {
+    if (typeof w.lock !== 'string' || !isLockScope(w.lock)) return failure('invalid_input', 'lock');
+    const bad = validityProblem(w);
+    if (bad) return bad;
+    return guardCredentialWrite('uid', () => {
+      const params = { lock: w.lock, validFrom: w.validFrom, validTo: w.validTo, maxPasses: w.maxPasses, now: clock.now(), rowid };
+      const row = (w.userUuid === undefined ? writeSettingsStmt.get(params) : writeSettingsAndOwner.get({ ...params, userUuid: w.userUuid })) as
+        | unknown[]
+        | undefined;
+      return row ? success('updated', entryOfRow(row)) : failure('entity_not_found', 'identifier');
+    });
+  }
+
   function remove(uid: string): RepoResult<{ uid: string }> {
     return del.run(uid).changes > 0 ? success('deleted', { uid }) : failure('entity_not_found', 'identifier');
   }
@@ -292,6 +341,13 @@ export function createIdentifiersRepository(db: Db, opts: IdentifiersRepositoryO
       return r ? toRow(r) : undefined;
     },
     findByNumber,
+    /** The rowid, uid and owner of the identifier with this number, reading three columns only. */
+    locate(type: IdentifierType, value: IdentifierValue): IdentifierRef | undefined {
+      const number = isIdentifierType(type) ? storedNumber(type, value) : undefined;
+      const r = number === undefined ? undefined : (refByNumber.get(type, number) as [number, string, string] | undefined);
+      return r && { rowid: r[0], uid: r[1], userUuid: r[2] };
+    },
+    writeSettings,
     listByUser: (userUuid: string): IdentifierRow[] => byUser.all(userUuid).map(toRow),
     /** Keyset pagination by uid: pass the last uid of the previous page. */
     list: (o: { type?: IdentifierType; after?: string; limit?: number } = {}): IdentifierRow[] =>

@@ -34,6 +34,13 @@ export interface UserInput {
 
 export type UserPatch = Partial<Omit<UserInput, 'uuid'>>;
 
+/** A user as an identifier's owner is matched: three columns, no row object of every column. */
+export interface UserRef {
+  readonly uuid: string;
+  readonly name: string;
+  readonly ownerType: OwnerType;
+}
+
 /** Result of the seed 002 create-or-update: the row, and whether others share its name. */
 export interface UpsertedUser {
   readonly user: UserRow;
@@ -87,6 +94,10 @@ export function createUsersRepository(db: Db, clock: Clock) {
   const byLinkId = s.prepare<[string], UserDbRow>('SELECT * FROM users WHERE link_id = ?');
   const byPhone = s.prepare<[string], UserDbRow>('SELECT * FROM users WHERE phone = ?');
   const byName = s.prepare<[string], UserDbRow>('SELECT * FROM users WHERE name = ? ORDER BY created_at, uuid');
+  const refByUuid = s.prepare<[string]>('SELECT uuid, name, owner_type FROM users WHERE uuid = ?').raw(true);
+  // No ORDER BY: sorting (a temp b-tree per call) tripled the cost, and callers only use the rows
+  // to tell none, one and several apart.
+  const refsByName = s.prepare<[string, number]>('SELECT uuid, name, owner_type FROM users WHERE name = ? LIMIT ?').raw(true);
   const countName = s.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM users WHERE name = ?');
   const page = s.prepare<[string, number], UserDbRow>('SELECT * FROM users WHERE uuid > ? ORDER BY uuid LIMIT ?');
   const insert = s.prepare(
@@ -191,6 +202,13 @@ export function createUsersRepository(db: Db, clock: Clock) {
     findByPhone: (phone: string): UserRow | undefined => map(byPhone.get(phone)),
     findByName: (name: string): UserRow[] => byName.all(name).map(toRow),
     countByName: (name: string): number => countName.get(name)!.n,
+    refOf(uuid: string): UserRef | undefined {
+      const r = refByUuid.get(uuid) as [string, string, OwnerType] | undefined;
+      return r && { uuid: r[0], name: r[1], ownerType: r[2] };
+    },
+    /** Up to `limit` users with this name, in no particular order. */
+    refsByName: (name: string, limit: number): UserRef[] =>
+      (refsByName.all(name, limit) as Array<[string, string, OwnerType]>).map((r) => ({ uuid: r[0], name: r[1], ownerType: r[2] })),
     /** Keyset pagination by uuid: pass the last uuid of the previous page. */
     list: (opts: { after?: string; limit?: number } = {}): UserRow[] =>
       page.all(opts.after ?? '', clampLimit(opts.limit)).map(toRow),
