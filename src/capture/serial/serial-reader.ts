@@ -4,6 +4,7 @@
  * Wiegand bridge, CardReads for an EM4100 module). A USB adapter can vanish and come back at any
  * time, so the device is reopened with capped backoff; nothing here throws out to the caller.
  */
+import { stat, statSync, type Stats } from 'node:fs';
 import { SerialPort } from 'serialport';
 import type { Transform } from 'node:stream';
 import type { Clock, TimerHandle } from '../../core/clock.ts';
@@ -34,7 +35,12 @@ interface CommonConfig {
   /** Reopen backoff: first retry after `reopenMinMs`, doubling up to `reopenMaxMs`. */
   reopenMinMs?: number;
   reopenMaxMs?: number;
+  /** How often an open device's path is checked to still name the device that was opened (ms). */
+  livenessMs?: number;
 }
+
+/** Which device a path names (a symlink is followed); undefined when it names none. */
+const deviceIdentity = (st: Stats | undefined) => (st ? `${st.dev}:${st.ino}:${st.rdev}` : undefined);
 
 export type SerialReaderConfig =
   | (CommonConfig & {
@@ -117,6 +123,7 @@ export function createSerialReader(config: SerialReaderConfig, deps: SerialReade
   let everOpened = false;
   let retryMs = minMs;
   let retryTimer: TimerHandle | undefined;
+  let livenessTimer: TimerHandle | undefined;
   let lastError: string | undefined;
   let lastDataUs: number | undefined;
 
@@ -209,6 +216,36 @@ export function createSerialReader(config: SerialReaderConfig, deps: SerialReade
     scheduleReopen();
   }
 
+  /**
+   * A vanished device does not always say so: on a pty whose other end closed, serialport can wait
+   * for data forever with no 'close' or 'error'. So while open, the configured path is checked to
+   * still name the device that was opened; when it is gone or names another one, the port is closed
+   * and the usual reopen takes over. (Paths that name no file, e.g. in tests with a mock binding,
+   * are not watched.)
+   */
+  function watchLiveness(opened: SerialPort): void {
+    let identity: string | undefined;
+    try {
+      identity = deviceIdentity(statSync(config.path));
+    } catch {
+      return;
+    }
+    const check = () => {
+      livenessTimer = undefined;
+      if (port !== opened) return;
+      stat(config.path, (err, st) => {
+        if (port !== opened) return;
+        if (!err && deviceIdentity(st) === identity) {
+          livenessTimer = clock.setTimeout(check, config.livenessMs ?? 500);
+          return;
+        }
+        log.warn('serial device path gone or replaced; closing to reopen');
+        opened.close(() => undefined);
+      });
+    };
+    livenessTimer = clock.setTimeout(check, config.livenessMs ?? 500);
+  }
+
   function open(): void {
     let candidate: SerialPort;
     try {
@@ -237,6 +274,7 @@ export function createSerialReader(config: SerialReaderConfig, deps: SerialReade
       lastError = undefined;
       port = candidate;
       log.info('serial device open');
+      watchLiveness(candidate);
       const parser = makeParser();
       candidate.on('data', (chunk: Buffer) => {
         lastDataUs = clock.monotonicUs();
@@ -265,6 +303,8 @@ export function createSerialReader(config: SerialReaderConfig, deps: SerialReade
       running = false;
       if (retryTimer !== undefined) clock.clearTimeout(retryTimer);
       retryTimer = undefined;
+      if (livenessTimer !== undefined) clock.clearTimeout(livenessTimer);
+      livenessTimer = undefined;
       const p = port;
       port = undefined;
       if (p?.isOpen) await new Promise<void>((resolve) => p.close(() => resolve()));
