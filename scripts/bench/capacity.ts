@@ -86,8 +86,12 @@ export const capacity: Figure = {
       const { startS, load, rssMb, peakMb } = await startAndMeasure(configPath, ctx.smoke ? 500 : 2000);
       if (load.identifiers !== count) throw new Error(`daemon loaded ${load.identifiers} identifiers, expected ${count}`);
       // The same daemon on an empty database: what the process costs before any identifier (full runs only).
-      const emptyDir = tempDir('doorctl-bench-capacity0-');
-      const empty = ctx.smoke ? null : await startAndMeasure(writeConfig(emptyDir.path, { gpio: { backend: 'sim' }, doors: [BENCH_DOOR], readers: [{ id: 'door1', door: 1 }] }), 2000).finally(emptyDir.remove);
+      let empty = null;
+      if (!ctx.smoke) {
+        const emptyDir = tempDir('doorctl-bench-capacity0-');
+        const config = writeConfig(emptyDir.path, { gpio: { backend: 'sim' }, doors: [BENCH_DOOR], readers: [{ id: 'door1', door: 1 }] });
+        empty = await startAndMeasure(config, 2000).finally(emptyDir.remove);
+      }
       const n = count.toLocaleString('en');
       return {
         rows: [

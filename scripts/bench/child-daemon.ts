@@ -28,6 +28,10 @@ export async function startChildDaemon(configPath: string, opts: { env?: NodeJS.
   const readyTimeoutMs = opts.readyTimeoutMs ?? 60_000;
   const spawnedAt = monotonicMs();
   const child = spawnDaemon(configPath, opts.env);
+  // If the bench itself dies, its daemons must not outlive it.
+  const killOnExit = () => child.proc.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.exited().then(() => process.off('exit', killOnExit), () => {});
   let readyAt = 0;
   const admin = child.waitForLine((l) => INITIAL_ADMIN.test(l), readyTimeoutMs);
   const listening = child.waitForLine(isLog('admin API listening'), readyTimeoutMs);
