@@ -51,12 +51,12 @@ export function registerIdentifierRoutes(registry: RouteRegistry, services: Serv
     body: UpdateBodySchema,
     bodyFor: (q) => (q.number === undefined ? envelopeOf() : SingleUpdateSchema),
     responses: { 200: { description: PER_ITEM, schema: ResultListSchema } },
-    handler: async ({ query, body }) => {
+    handler: async ({ query, body, principal }) => {
       if (query.number !== undefined) {
-        return { body: { result: [ids.updateOne(query.type, query.number, body as z.infer<typeof SingleUpdateSchema>)] } };
+        return { body: { result: [ids.updateOne(query.type, query.number, body as z.infer<typeof SingleUpdateSchema>, principal)] } };
       }
       const items = await parseBatchItems(BatchItemSchema, body as { list_items: unknown[] });
-      return { body: { result: await ids.updateBatch(query.type, items) } };
+      return { body: { result: await ids.updateBatch(query.type, items, principal) } };
     },
   });
 
@@ -71,10 +71,10 @@ export function registerIdentifierRoutes(registry: RouteRegistry, services: Serv
     body: BatchDeleteSchema,
     bodyFor: (q) => (q.number === undefined ? envelopeOf() : undefined),
     responses: { 200: { description: PER_ITEM, schema: ResultListSchema } },
-    handler: async ({ query, body }) => {
-      if (query.number !== undefined) return { body: { result: [ids.deleteOne(query.type, query.number)] } };
+    handler: async ({ query, body, principal }) => {
+      if (query.number !== undefined) return { body: { result: [ids.deleteOne(query.type, query.number, principal)] } };
       const items = await parseBatchItems(BatchDeleteItemSchema, body);
-      return { body: { result: await ids.deleteBatch(query.type, items.map((i) => i.identifier_number)) } };
+      return { body: { result: await ids.deleteBatch(query.type, items.map((i) => i.identifier_number), principal) } };
     },
   });
 
@@ -103,7 +103,7 @@ export function registerIdentifierRoutes(registry: RouteRegistry, services: Serv
       409: { description: 'number_taken_by_another_identifier, has_dublicates, number_of_identifiers_exceeded' },
       422: { description: 'invalid_time_rules_settings, face_id_not_supported' },
     },
-    handler: ({ body }) => ({ status: 201, body: unwrap(ids.create(body)) }),
+    handler: ({ body, principal }) => ({ status: 201, body: unwrap(ids.create(body, principal)) }),
   });
 
   registry.add({
@@ -135,7 +135,7 @@ export function registerIdentifierRoutes(registry: RouteRegistry, services: Serv
       409: { description: 'number_taken_by_another_identifier, has_dublicates' },
       422: { description: 'invalid_time_rules_settings, face_id_not_supported' },
     },
-    handler: ({ params, body }) => ({ body: unwrap(ids.patch(params.uid, body)) }),
+    handler: ({ params, body, principal }) => ({ body: unwrap(ids.patch(params.uid, body, principal)) }),
   });
 
   registry.add({
@@ -149,7 +149,7 @@ export function registerIdentifierRoutes(registry: RouteRegistry, services: Serv
       200: { description: 'Deleted', schema: z.object({ uid: z.string(), extended_info: z.literal('deleted') }) },
       404: { description: 'entity_not_found' },
     },
-    handler: ({ params }) => ({ body: { uid: unwrap(ids.remove(params.uid)).uid, extended_info: 'deleted' } }),
+    handler: ({ params, principal }) => ({ body: { uid: unwrap(ids.remove(params.uid, principal)).uid, extended_info: 'deleted' } }),
   });
 
   registry.add({
@@ -160,6 +160,6 @@ export function registerIdentifierRoutes(registry: RouteRegistry, services: Serv
     access: 'admin',
     params: UidParams,
     responses: { 200: { description: 'The identifier, passes_used 0', schema: IdentifierViewSchema }, 404: { description: 'entity_not_found' } },
-    handler: ({ params }) => ({ body: unwrap(ids.resetPasses(params.uid)) }),
+    handler: ({ params, principal }) => ({ body: unwrap(ids.resetPasses(params.uid, principal)) }),
   });
 }

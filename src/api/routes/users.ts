@@ -26,7 +26,7 @@ export function registerUserRoutes(registry: RouteRegistry, services: Services):
     body: UserBatchSchema,
     bodyFor: () => envelopeOf(),
     responses: { 200: { description: 'Per-user results', schema: UserResultsSchema } },
-    handler: async ({ body }) => ({ body: { result: await users.upsertBatch(await parseBatchItems(UserItemSchema, body)) } }),
+    handler: async ({ body, principal }) => ({ body: { result: await users.upsertBatch(await parseBatchItems(UserItemSchema, body), principal) } }),
   });
 
   registry.add({
@@ -68,7 +68,7 @@ export function registerUserRoutes(registry: RouteRegistry, services: Services):
       404: { description: 'entity_not_found' },
       409: { description: 'has_dublicates (phone taken by another user)' },
     },
-    handler: ({ params, body }) => ({ body: unwrap(users.patch(params.link_id, body)) }),
+    handler: ({ params, body, principal }) => ({ body: unwrap(users.patch(params.link_id, body, principal)) }),
   });
 
   registry.add({
@@ -82,6 +82,6 @@ export function registerUserRoutes(registry: RouteRegistry, services: Services):
       200: { description: 'Deleted', schema: z.object({ link_id: z.string(), extended_info: z.literal('deleted') }) },
       404: { description: 'entity_not_found' },
     },
-    handler: ({ params }) => ({ body: { link_id: unwrap(users.remove(params.link_id)).link_id, extended_info: 'deleted' } }),
+    handler: ({ params, principal }) => ({ body: { link_id: unwrap(users.remove(params.link_id, principal)).link_id, extended_info: 'deleted' } }),
   });
 }
