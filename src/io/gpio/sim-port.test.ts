@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/clock.ts';
 import type { Level } from './gpio-port.ts';
-import { readSimGpioState, SimGpioPort, type SimTransition } from './sim-port.ts';
+import { readSimGpioState, SIM_TRANSITION_HISTORY, SimGpioPort, type SimTransition } from './sim-port.ts';
 
 const dirs: string[] = [];
 function tempStateFile(): string {
@@ -75,6 +75,19 @@ describe('SimGpioPort outputs', () => {
     expect(state.pins['17']).toMatchObject({ level: 1, claimed: true });
     expect(state.pins['27']).toMatchObject({ level: 0, claimed: true });
     expect(state.seq).toBe(5);
+  });
+});
+
+describe('SimGpioPort transition history', () => {
+  it('keeps a bounded window of the most recent transitions over a long run', () => {
+    const port = new SimGpioPort({ clock: new ManualClock() });
+    const line = port.output(17, 1);
+    for (let i = 0; i < SIM_TRANSITION_HISTORY * 3; i++) line.write((i % 2) as Level);
+    const kept = port.transitions();
+    expect(kept.length).toBeLessThanOrEqual(SIM_TRANSITION_HISTORY);
+    expect(kept.length).toBeGreaterThanOrEqual(SIM_TRANSITION_HISTORY / 2);
+    expect(kept.at(-1)!.seq).toBe(SIM_TRANSITION_HISTORY * 3 + 1);
+    expect(kept.every((t, i) => i === 0 || t.seq === kept[i - 1]!.seq + 1)).toBe(true);
   });
 });
 

@@ -61,6 +61,9 @@ interface SimInput {
   readonly debouncer: Debouncer;
 }
 
+/** How many transitions `transitions()` keeps for inspection (memory stays bounded over a long run). */
+export const SIM_TRANSITION_HISTORY = 10_000;
+
 export class SimGpioPort implements GpioPort {
   readonly backend = 'sim' as const;
   /** Emits 'transition' (SimTransition) for every claim, change and release. */
@@ -115,6 +118,7 @@ export class SimGpioPort implements GpioPort {
     return this.pins.get(pin)?.level;
   }
 
+  /** The most recent transitions (at most SIM_TRANSITION_HISTORY), oldest first. */
   transitions(pin?: number): readonly SimTransition[] {
     return pin === undefined ? [...this.log] : this.log.filter((t) => t.pin === pin);
   }
@@ -136,6 +140,8 @@ export class SimGpioPort implements GpioPort {
     const t: SimTransition = { seq: ++this.seq, atMs, pin, direction, kind, level };
     this.pins.set(pin, { direction, level, claimed: kind !== 'release', changedAtMs: atMs });
     this.log.push(t);
+    // A simulated door runs for days on a dev box or demo: keep a window, not every transition.
+    if (this.log.length > SIM_TRANSITION_HISTORY) this.log.splice(0, this.log.length - SIM_TRANSITION_HISTORY / 2);
     this.persist(atMs);
     this.events.emit('transition', t);
   }
