@@ -54,7 +54,7 @@ describe('reader → emulated bridge firmware → pty → daemon → relay and j
    * One emulated bridge and one in-process daemon whose readers 'front' (door 1) and 'back'
    * (door 2) are channels 0 and 1 of the bridge's pty.
    */
-  async function start(front: Record<string, unknown> = {}) {
+  async function start(extra: { front?: Record<string, unknown>; back?: Record<string, unknown> } = {}) {
     const bridge = await BridgeRun.start({ openPort: false });
     cleanups.push(() => bridge.finish());
     const dir = tempDir('bridge-daemon-');
@@ -63,8 +63,8 @@ describe('reader → emulated bridge firmware → pty → daemon → relay and j
     const configPath = writeConfig(dir.path, {
       gpio: { backend: 'sim' },
       readers: [
-        { id: 'front', door: 1, capture: serial(0), ...front },
-        { id: 'back', door: 2, capture: serial(1) },
+        { id: 'front', door: 1, capture: serial(0), ...extra.front },
+        { id: 'back', door: 2, capture: serial(1), ...extra.back },
       ],
       doors: [{ id: 1, pulseMs: PULSE_MS }, { id: 2, pulseMs: PULSE_MS }],
     });
@@ -88,7 +88,7 @@ describe('reader → emulated bridge firmware → pty → daemon → relay and j
     return { bridge, daemon, decisions, relays, faults, relayLevel };
   }
 
-  function enrollCard(daemon: Daemon, number: bigint, lock: 'first' | 'second' = 'first'): void {
+  function enrollCard(daemon: Daemon, number: bigint, lock: 'first' | 'second' | 'all' = 'first'): void {
     const created = daemon.services.identifiers.create({
       identifier_type: 'card', identifier_number: number.toString(), identifier_owner: { type: 'owner', name: `card ${number}` },
       lock, valid: { time: { is_permanent: true }, passes: { is_permanent: true } },
@@ -162,8 +162,43 @@ describe('reader → emulated bridge firmware → pty → daemon → relay and j
     ]);
   });
 
+  it('reads both channels at once: a 26-bit card on door 1 and a 35-bit card on door 2, bits interleaved', async () => {
+    const t = await start({ back: { formats: ['C1k35s', 'H10301'] } });
+    const c26 = [12, 3456] as const;
+    const c35 = { facility_code: 4000, card_number: 999_999 };
+    enrollCard(t.daemon, BigInt(c26[0] * 65536 + c26[1]));
+    // C1k35s payload: everything but its three parity bits, i.e. FC (12 bits) then CN (20 bits).
+    const n35 = (BigInt(c35.facility_code) << 20n) | BigInt(c35.card_number);
+    enrollCard(t.daemon, n35, 'second');
+
+    // Both frames start together; channel 1 bits fall 5 µs after channel 0's.
+    t.bridge.script([present(0, h10301(...c26)), 'wait 0.005', present(1, frame('C1k35s', c35))]);
+    await waitFor('two decisions', () => t.decisions.length >= 2, 3000);
+    const byReader = Object.fromEntries(t.decisions.map((d) => [d.reader, [d.outcome, d.doors]]));
+    expect(byReader).toEqual({ front: ['grant', [1]], back: ['grant', [2]] });
+    await waitFor('both relays to pulse', () => t.relays.length >= 4, 1000);
+    expect(t.relays.filter((r) => r.state === 'unlocked').map((r) => r.door).sort()).toEqual(['1', '2']);
+    const rows = await accessRows(t.daemon);
+    expect(rows.map((r) => [r.reader, r.credential]).sort()).toEqual([
+      ['back', n35.toString()],
+      ['front', String(c26[0] * 65536 + c26[1])],
+    ]);
+  });
+
+  it('grants at the SIA timing extremes: 20 µs pulses 200 µs apart and 100 µs pulses 20 ms apart', async () => {
+    const t = await start();
+    // Two cards: the same card twice within the 2 s hold-off would be suppressed as a repeat.
+    enrollCard(t.daemon, BigInt(90 * 65536 + 9090));
+    enrollCard(t.daemon, BigInt(91 * 65536 + 9191));
+    t.bridge.script([`frame 0 ${h10301(90, 9090)} 20 200`, 'wait 100', `frame 0 ${h10301(91, 9191)} 100 20000`]);
+    await waitFor('two decisions', () => t.decisions.length >= 2, 3000);
+    expect(t.decisions.map((d) => [d.outcome, d.reason])).toEqual([['grant', 'granted'], ['grant', 'granted']]);
+    const rows = await accessRows(t.daemon);
+    expect(rows.map((r) => r.credential)).toEqual([String(90 * 65536 + 9090), String(91 * 65536 + 9191)]);
+  });
+
   it('forms a PIN from an 8-bit keypad burst (1234#) typed through the bridge and opens with a matching access code', async () => {
-    const t = await start({ keypad: { mode: '8bit_complement_high' } });
+    const t = await start({ front: { keypad: { mode: '8bit_complement_high' } } });
     const created = t.daemon.services.accessCodes.create({ code: '1234', device_id: 'first' });
     expect(created.ok).toBe(true);
 
