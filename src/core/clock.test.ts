@@ -17,3 +17,22 @@ describe('ManualClock', () => {
     expect(clock.now()).toBe(14);
   });
 });
+
+describe('systemClock.defer', () => {
+  it('runs after pending I/O callbacks without a timer delay, and can be cancelled', async () => {
+    const { systemClock } = await import('./clock.ts');
+    const order: string[] = [];
+    const start = process.hrtime.bigint();
+    await new Promise<void>((resolve) => {
+      systemClock.defer(() => order.push('deferred'));
+      const cancelled = systemClock.defer(() => order.push('cancelled'));
+      systemClock.clearTimeout(cancelled);
+      systemClock.setTimeout(() => {
+        order.push('timeout');
+        resolve();
+      }, 5);
+    });
+    expect(order).toEqual(['deferred', 'timeout']);
+    expect(Number(process.hrtime.bigint() - start) / 1e6).toBeGreaterThanOrEqual(4);
+  });
+});

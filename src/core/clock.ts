@@ -13,11 +13,16 @@ export interface Clock {
   /** Monotonic time in microseconds (same base as the kernel's CLOCK_MONOTONIC on Linux). */
   monotonicUs(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
+  /**
+   * Runs `fn` after the I/O already pending has been read (one event-loop turn, no minimum delay,
+   * unlike a 0 ms timeout which Node stretches to 1 ms). Cancelled with clearTimeout.
+   */
+  defer(fn: () => void): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
 }
 
 export const systemClock: Clock = (() => {
-  const timers = new Map<number, NodeJS.Timeout>();
+  const timers = new Map<number, NodeJS.Timeout | NodeJS.Immediate>();
   let next = 1;
   return {
     now: () => Date.now(),
@@ -31,12 +36,22 @@ export const systemClock: Clock = (() => {
       timers.set(id, t);
       return { id };
     },
+    defer(fn) {
+      const id = next++;
+      const t = setImmediate(() => {
+        timers.delete(id);
+        fn();
+      });
+      timers.set(id, t);
+      return { id };
+    },
     clearTimeout(handle) {
       const t = timers.get(handle.id);
-      if (t !== undefined) {
-        clearTimeout(t);
-        timers.delete(handle.id);
-      }
+      if (t === undefined) return;
+      // Only a Timeout can be refreshed; the rest are Immediates from defer().
+      if (typeof (t as NodeJS.Timeout).refresh === 'function') clearTimeout(t as NodeJS.Timeout);
+      else clearImmediate(t as NodeJS.Immediate);
+      timers.delete(handle.id);
     },
   };
 })();
@@ -65,6 +80,11 @@ export class ManualClock implements Clock {
     const id = this.nextId++;
     this.pending.set(id, { dueUs: this.monoUs + Math.max(0, ms) * 1000, fn });
     return { id };
+  }
+
+  /** Due at the current instant: runs at the next advance, like a turn of the event loop. */
+  defer(fn: () => void): TimerHandle {
+    return this.setTimeout(fn, 0);
   }
 
   clearTimeout(handle: TimerHandle): void {

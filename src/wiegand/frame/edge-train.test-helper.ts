@@ -105,6 +105,10 @@ export class SteppingClock implements Clock {
     return { id };
   }
 
+  defer(fn: () => void): TimerHandle {
+    return this.setTimeout(fn, 0);
+  }
+
   clearTimeout(handle: TimerHandle): void {
     this.pending.delete(handle.id);
   }

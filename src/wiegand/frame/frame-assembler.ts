@@ -237,10 +237,10 @@ export class FrameAssembler {
     }
     if (!this.settling) {
       // The event loop runs due timers before reading I/O, so after a stall our timer can fire
-      // while edges of this very frame sit unread in the backend's pipe. One 0 ms turn lets them
+      // while edges of this very frame sit unread in the backend's pipe. One loop turn lets them
       // in; an edge inside the deadline extends the frame, one past it closes it first.
       this.settling = true;
-      this.timer = this.clock.setTimeout(() => this.onTimer(), 0);
+      this.timer = this.clock.defer(() => this.onTimer());
       return;
     }
     this.close();
