@@ -11,7 +11,7 @@ import { createSimEdgeServer, type SimEdgeServer } from '../capture/sim/sim-edge
 import type { Config } from '../config/config-schema.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
-import { loadBoardProfile } from '../io/board-profile.ts';
+import type { BoardProfile } from '../io/board-profile.ts';
 import type { ReaderPipeline } from './reader-pipeline.ts';
 
 export interface CaptureSources {
@@ -22,6 +22,7 @@ export interface CaptureSources {
 
 export async function startCaptureSources(opts: {
   config: Config;
+  board: BoardProfile;
   dataDir: string;
   clock: Clock;
   logger: Logger;
@@ -52,16 +53,16 @@ export async function startCaptureSources(opts: {
 
     // GPIO readers: D0/D1 pins come from the board profile's reader entry.
     const gpioReaders = config.readers.filter((r) => r.capture.type === 'gpiomon' || r.capture.type === 'onoff');
-    const board = gpioReaders.length > 0 ? loadBoardProfile(config.gpio.board) : null;
+    const { board } = opts;
     for (const r of gpioReaders) {
-      const pins = board!.readers[(r.boardReader ?? r.door) - 1];
-      if (!pins) throw new Error(`reader ${r.id}: board ${board!.name} has no reader ${r.boardReader ?? r.door}`);
+      const pins = board.readers[(r.boardReader ?? r.door) - 1];
+      if (!pins) throw new Error(`reader ${r.id}: board ${board.name} has no reader ${r.boardReader ?? r.door}`);
       const pipeline = readers.get(r.id)!;
       const onEdge = (e: Parameters<ReaderPipeline['edge']>[0]) => pipeline.edge(e);
       const backend =
         r.capture.type === 'gpiomon'
           ? new GpiomonBackend({ chip: r.capture.chip, d0Line: pins.d0, d1Line: pins.d1, clock, logger, onEdge })
-          : new OnoffBackend({ d0Pin: pins.d0, d1Pin: pins.d1, chipLabel: board!.pinctrlLabel, clock, logger, onEdge });
+          : new OnoffBackend({ d0Pin: pins.d0, d1Pin: pins.d1, chipLabel: board.pinctrlLabel, clock, logger, onEdge });
       await backend.start();
       stops.push(() => backend.stop());
       health[r.id] = () => backend.stats();

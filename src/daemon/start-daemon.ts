@@ -24,8 +24,6 @@ import { openGpioPort } from '../io/gpio/open-port.ts';
 import type { GpioBackendName, GpioPort } from '../io/gpio/gpio-port.ts';
 import { createServices, type Services } from '../service/services.ts';
 import { openDatabase, type Db } from '../storage/database.ts';
-import { createAccessCodesRepository } from '../storage/access-codes.ts';
-import { createIdentifiersRepository } from '../storage/identifiers.ts';
 import { createJournal, type JournalEvent } from '../storage/journal.ts';
 import { createJournalWriter, type JournalWriter } from '../storage/journal-writer.ts';
 import { resolveFormatNames } from '../wiegand/format/formats.ts';
@@ -160,8 +158,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     const passes = createPassLedger({
       index,
       indexSync: services.indexSync,
-      identifiers: createIdentifiersRepository(db, { clock }),
-      accessCodes: createAccessCodesRepository(db, clock),
+      identifiers: services.repositories.identifiers,
+      accessCodes: services.repositories.accessCodes,
     });
     const executor = new AccessExecutor({
       clock, logger, journal, doors, passes,
@@ -177,7 +175,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       if (!resolved.ok) throw new Error(`reader ${r.id}: unknown formats ${resolved.unknown.join(', ')}`);
       readers.set(r.id, new ReaderPipeline(r, resolved.formats, { clock, logger, index, profiles, verifyPin, executor, lockout: config.lockout }));
     }
-    const capture: CaptureSources = await startCaptureSources({ config, dataDir, clock, logger, readers });
+    const capture: CaptureSources = await startCaptureSources({ config, board, dataDir, clock, logger, readers });
 
     const metrics = new Registry();
     const app = createApp({

@@ -62,6 +62,7 @@ export function createServices(deps: ServicesDeps) {
   const journalStore: Journal = createJournal(db, { maxRows: config.journal?.maxRows });
   const ownWriter = deps.journal ? undefined : createJournalWriter(journalStore, { clock, logger });
   const journal: JournalSink = deps.journal ?? ownWriter!;
+  const accessCodes = createAccessCodesRepository(db, clock);
   const indexSync = createIndexSync(db, index, logger);
   const settings = createSettingsService({
     db,
@@ -88,10 +89,12 @@ export function createServices(deps: ServicesDeps) {
     }),
     accessKeys: createAccessKeysService({ db, users, identifiers, indexSync, clock, journal }),
     userCards: createUserCardsService({ db, users, identifiers, indexSync, clock }),
-    accessCodes: createAccessCodesService({ db, accessCodes: createAccessCodesRepository(db, clock), indexSync, clock, journal }),
+    accessCodes: createAccessCodesService({ db, accessCodes, indexSync, clock, journal }),
     doors: createDoorsService({ clock, journal, openDoor: deps.openDoor }),
     journal: journalStore,
     indexSync,
+    /** The repositories the daemon's card path writes to (pass and one-time-code commits). */
+    repositories: { identifiers, accessCodes },
     /** Writes out the audit events still buffered (when the services own their journal writer). */
     close(): void {
       ownWriter?.close();
