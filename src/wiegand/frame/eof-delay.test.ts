@@ -22,9 +22,9 @@ function measureEofDelayUs(periodUs: number, nBits: number): number {
 describe('end-of-frame delay with defaults', () => {
   const rows = [
     { reader: '0.2 ms/bit (SIA fastest)', periodUs: 200, expectUs: 2_000 },
-    { reader: '1 ms/bit', periodUs: 1_000, expectUs: 3_000 },
-    { reader: '2 ms/bit (typical)', periodUs: 2_000, expectUs: 6_000 },
-    { reader: '5 ms/bit', periodUs: 5_000, expectUs: 15_000 },
+    { reader: '1 ms/bit', periodUs: 1_000, expectUs: 2_500 },
+    { reader: '2 ms/bit (typical)', periodUs: 2_000, expectUs: 5_000 },
+    { reader: '5 ms/bit', periodUs: 5_000, expectUs: 12_500 },
     { reader: '20 ms/bit (SIA slowest)', periodUs: 20_000, expectUs: 30_000 },
   ];
   const measured: string[] = [];

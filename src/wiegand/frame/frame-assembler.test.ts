@@ -51,7 +51,7 @@ describe('FrameAssembler: clean frames', () => {
     }
   }
 
-  it('assembles 50 µs pulses at 1 ms intervals, closing 3 ms after the last bit', () => {
+  it('assembles 50 µs pulses at 1 ms intervals, closing 2.5 ms (2.5 bit periods) after the last bit', () => {
     const clock = new ManualClock();
     const h = harness(clock);
     const bits = typicalFrame('H10301');
@@ -59,7 +59,7 @@ describe('FrameAssembler: clean frames', () => {
     h.play(edges);
     clock.advanceMs(50);
     expect(h.frames.map((f) => bitsToString(f.bits))).toEqual([bits]);
-    expect(h.emittedAtUs[0]! - edges.at(-1)!.timeUs).toBe(3_000);
+    expect(h.emittedAtUs[0]! - edges.at(-1)!.timeUs).toBe(2_500);
   });
 
   it('keeps a frame whole under ±30 % random interval jitter (fixed seed)', () => {
@@ -125,8 +125,8 @@ describe('FrameAssembler: noise and faults', () => {
     const a = typicalFrame('H10301');
     const b = typicalFrame('H10306');
     const first = edgeTrain(a, { startUs: clock.monotonicUs() + 100, periodUs: 2_000 });
-    // Threshold after a 2 ms/bit frame is 3 × 2 ms = 6 ms.
-    const second = edgeTrain(b, { startUs: first.at(-1)!.timeUs + 6_001, periodUs: 2_000 });
+    // Threshold after a 2 ms/bit frame is 2.5 × 2 ms = 5 ms.
+    const second = edgeTrain(b, { startUs: first.at(-1)!.timeUs + 5_001, periodUs: 2_000 });
     h.play([...first, ...second]);
     clock.advanceMs(100);
     expect(h.frames.map((f) => bitsToString(f.bits))).toEqual([a, b]);
@@ -137,7 +137,7 @@ describe('FrameAssembler: noise and faults', () => {
     const h = harness(clock);
     const a = typicalFrame('H10301');
     const first = edgeTrain(a, { startUs: clock.monotonicUs() + 100, periodUs: 2_000 });
-    const second = edgeTrain('0110', { startUs: first.at(-1)!.timeUs + 6_001, periodUs: 2_000 });
+    const second = edgeTrain('0110', { startUs: first.at(-1)!.timeUs + 5_001, periodUs: 2_000 });
     clock.advanceUs(second.at(-1)!.timeUs - clock.monotonicUs() + 1_000);
     for (const e of [...first, ...second]) h.asm.edge(e);
     expect(h.frames.map((f) => bitsToString(f.bits))).toEqual([a]);
@@ -147,7 +147,7 @@ describe('FrameAssembler: noise and faults', () => {
 
   it('waits out a steady delivery lag longer than the silence timeout instead of splitting', () => {
     // Every edge reaches us 5 ms after it happened (a loaded Pi, a pipe); at 2 ms/bit the silence
-    // timeout is 6 ms, so closing on timestamps alone would cut after every bit.
+    // timeout is 5 ms, so closing on timestamps alone would cut after every bit.
     const clock = new ManualClock();
     const h = harness(clock);
     const bits = typicalFrame('H10301');
@@ -158,7 +158,7 @@ describe('FrameAssembler: noise and faults', () => {
     }
     clock.advanceMs(100);
     expect(h.frames.map((f) => bitsToString(f.bits))).toEqual([bits]);
-    expect(h.emittedAtUs[0]! - edges.at(-1)!.timeUs).toBe(6_000 + 5_000);
+    expect(h.emittedAtUs[0]! - edges.at(-1)!.timeUs).toBe(5_000 + 5_000);
   });
 
   it('lets edges still in the pipe when the deadline timer fires extend the frame (settle turn)', () => {
