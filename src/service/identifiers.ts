@@ -254,13 +254,17 @@ export function createIdentifiersService(deps: IdentifiersServiceDeps) {
     const { validFrom = null, validTo = null, maxPasses = null } = validity.value;
     const settings = { lock: item.lock, validFrom, validTo, maxPasses };
     // One UPDATE is atomic on its own; with an owner to write too, both share a savepoint.
+    const known = plan.value.write === 'none' ? plan.value.user : undefined;
     const result: RepoResult<IdentifierIndexEntry> =
-      plan.value.write === 'none'
-        ? identifiers.writeSettings(current.rowid, ownerChange(current, plan.value.user, settings))
+      known?.rowid !== undefined
+        ? identifiers.writeSettings(current, ownerChange(current, known, settings), known.rowid)
         : db.attempt(() => {
             owners.clear();
             const owner = writeOwner(users, item.identifier_owner, plan.value);
-            return owner.ok ? identifiers.writeSettings(current.rowid, ownerChange(current, owner.value, settings)) : owner;
+            if (!owner.ok) return owner;
+            const rowid = users.refOf(owner.value.uuid)?.rowid;
+            if (rowid === undefined) return failure('entity_not_found', 'user');
+            return identifiers.writeSettings(current, ownerChange(current, owner.value, settings), rowid);
           });
     if (result.ok) committed(afterCommit, current.uid, 'updated', caller, () => indexSync.savedEntry(result.value));
     return result;

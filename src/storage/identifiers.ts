@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.ts';
 import { isIdentifierType, type IdentifierType, type IdentifierValue } from '../access/identifier-key.ts';
 import { createCodeSpace } from './code-space.ts';
 import type { Db } from './database.ts';
-import { INDEX_ENTRY_COLUMNS, entryOfRow, type IdentifierIndexEntry } from './identifier-index-reader.ts';
+import type { IdentifierIndexEntry } from './identifier-index-reader.ts';
 import { storedNumber, valueFromStored } from './number-key.ts';
 import { failure, success, type RepoResult } from './result-codes.ts';
 import { isSecretHash } from './secret-hash.ts';
@@ -68,11 +68,22 @@ export type ConsumePassResult =
   | { readonly ok: true; readonly passesUsed: number; readonly maxPasses: number | null }
   | { readonly ok: false; readonly reason: 'passes_exhausted' | 'entity_not_found' };
 
-/** Enough to address an identifier found by number (no object with every column). */
+/**
+ * An identifier found by number: enough to address it and, with the settings a seed 000 update
+ * writes, to build its credential index entry without reading the row again.
+ */
 export interface IdentifierRef {
   readonly rowid: number;
   readonly uid: string;
   readonly userUuid: string;
+  readonly type: IdentifierType;
+  /** Stored number text. */
+  readonly number: string;
+  readonly passesUsed: number;
+  readonly enabled: number;
+  readonly hasPin: number;
+  /** rowid of the time profile, null without one. */
+  readonly timeProfileId: number | null;
 }
 
 /** What a seed 000 update writes when the type stays: owner, lock and validity. */
@@ -113,6 +124,8 @@ interface IdentifierDbRow {
   updated_at: number;
   last_used_at: number | null;
 }
+
+type RefRow = [number, string, string, IdentifierType, string, number, number, number, number | null];
 
 type Fields = Omit<IdentifierDbRow, 'created_at' | 'updated_at' | 'last_used_at' | 'passes_used'>;
 
@@ -213,13 +226,21 @@ export function createIdentifiersRepository(db: Db, opts: IdentifiersRepositoryO
        passes_used = CASE WHEN @reset = 1 THEN 0 ELSE passes_used END
      WHERE uid = @uid`,
   );
-  const refByNumber = s.prepare<[string, string]>('SELECT rowid, uid, user_uuid FROM identifiers WHERE type = ? AND number = ?').raw(true);
-  // The row as written comes back for the credential index: no second read after the commit.
+  // The profile subquery only runs for the rare identifier bound to a time profile.
+  const refByNumber = s
+    .prepare<[string, string]>(
+      `SELECT rowid, uid, user_uuid, type, number, passes_used, enabled, pin_hash IS NOT NULL,
+         CASE WHEN time_profile_id IS NULL THEN NULL ELSE (SELECT rowid FROM time_profiles WHERE id = time_profile_id) END
+       FROM identifiers WHERE type = ? AND number = ?`,
+    )
+    .raw(true);
+  // Plain UPDATEs: the caller builds the index entry from what it located and wrote. A RETURNING of
+  // the index columns (correlated subqueries) cost 2–3× the update itself.
   const settingsSql = (owner: string) =>
     `UPDATE identifiers SET ${owner} lock = @lock, valid_from = @validFrom, valid_to = @validTo, max_passes = @maxPasses,
-       updated_at = @now WHERE rowid = @rowid RETURNING ${INDEX_ENTRY_COLUMNS}`;
-  const writeSettingsStmt = s.prepare(settingsSql('')).raw(true);
-  const writeSettingsAndOwner = s.prepare(settingsSql('user_uuid = @userUuid,')).raw(true);
+       updated_at = @now WHERE rowid = @rowid`;
+  const writeSettingsStmt = s.prepare(settingsSql(''));
+  const writeSettingsAndOwner = s.prepare(settingsSql('user_uuid = @userUuid,'));
   const del = s.prepare<[string]>('DELETE FROM identifiers WHERE uid = ?');
   // One statement = check and increment together: it cannot pass max_passes whatever the interleaving.
   const consume = s.prepare<[number, string], { passes_used: number; max_passes: number | null }>(
@@ -302,18 +323,32 @@ export function createIdentifiersRepository(db: Db, opts: IdentifiersRepositoryO
   /**
    * The seed 000 update of an identifier that keeps its type and number: one statement, so it is
    * atomic without a savepoint of its own. No uniqueness, code-space or capacity check is needed
-   * (type and number stay); the owner must exist (the foreign key is the check).
+   * (type and number stay); the owner must exist (the foreign key is the check). `ref` must have
+   * been located in the same transaction; `ownerRowid` is the rowid of the owner after the write.
+   * Returns the identifier's index entry as written.
    */
-  function writeSettings(rowid: number, w: IdentifierSettingsWrite): RepoResult<IdentifierIndexEntry> {
+  function writeSettings(ref: IdentifierRef, w: IdentifierSettingsWrite, ownerRowid: number): RepoResult<IdentifierIndexEntry> {
     if (typeof w.lock !== 'string' || !isLockScope(w.lock)) return failure('invalid_input', 'lock');
     const bad = validityProblem(w);
     if (bad) return bad;
     return guardCredentialWrite('uid', () => {
-      const params = { lock: w.lock, validFrom: w.validFrom, validTo: w.validTo, maxPasses: w.maxPasses, now: clock.now(), rowid };
-      const row = (w.userUuid === undefined ? writeSettingsStmt.get(params) : writeSettingsAndOwner.get({ ...params, userUuid: w.userUuid })) as
-        | unknown[]
-        | undefined;
-      return row ? success('updated', entryOfRow(row)) : failure('entity_not_found', 'identifier');
+      const params = { lock: w.lock, validFrom: w.validFrom, validTo: w.validTo, maxPasses: w.maxPasses, now: clock.now(), rowid: ref.rowid };
+      const changes = (w.userUuid === undefined ? writeSettingsStmt.run(params) : writeSettingsAndOwner.run({ ...params, userUuid: w.userUuid })).changes;
+      if (changes === 0) return failure('entity_not_found', 'identifier');
+      return success('updated', {
+        id: ref.rowid,
+        type: ref.type,
+        number: ref.number,
+        lock: w.lock,
+        validFrom: w.validFrom,
+        validTo: w.validTo,
+        maxPasses: w.maxPasses,
+        passesUsed: ref.passesUsed,
+        enabled: ref.enabled,
+        hasPin: ref.hasPin,
+        ownerId: ownerRowid,
+        timeProfileId: ref.timeProfileId,
+      });
     });
   }
 
@@ -341,11 +376,13 @@ export function createIdentifiersRepository(db: Db, opts: IdentifiersRepositoryO
       return r ? toRow(r) : undefined;
     },
     findByNumber,
-    /** The rowid, uid and owner of the identifier with this number, reading three columns only. */
+    /** The identifier with this number as IdentifierRef (no object of every column). */
     locate(type: IdentifierType, value: IdentifierValue): IdentifierRef | undefined {
       const number = isIdentifierType(type) ? storedNumber(type, value) : undefined;
-      const r = number === undefined ? undefined : (refByNumber.get(type, number) as [number, string, string] | undefined);
-      return r && { rowid: r[0], uid: r[1], userUuid: r[2] };
+      const r = number === undefined ? undefined : (refByNumber.get(type, number) as RefRow | undefined);
+      return r && {
+        rowid: r[0], uid: r[1], userUuid: r[2], type: r[3], number: r[4], passesUsed: r[5], enabled: r[6], hasPin: r[7], timeProfileId: r[8],
+      };
     },
     writeSettings,
     listByUser: (userUuid: string): IdentifierRow[] => byUser.all(userUuid).map(toRow),

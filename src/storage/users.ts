@@ -39,6 +39,8 @@ export interface UserRef {
   readonly uuid: string;
   readonly name: string;
   readonly ownerType: OwnerType;
+  /** The row's rowid (the credential index's owner id); set by the reads below, not by create/update. */
+  readonly rowid?: number;
 }
 
 /** Result of the seed 002 create-or-update: the row, and whether others share its name. */
@@ -94,10 +96,10 @@ export function createUsersRepository(db: Db, clock: Clock) {
   const byLinkId = s.prepare<[string], UserDbRow>('SELECT * FROM users WHERE link_id = ?');
   const byPhone = s.prepare<[string], UserDbRow>('SELECT * FROM users WHERE phone = ?');
   const byName = s.prepare<[string], UserDbRow>('SELECT * FROM users WHERE name = ? ORDER BY created_at, uuid');
-  const refByUuid = s.prepare<[string]>('SELECT uuid, name, owner_type FROM users WHERE uuid = ?').raw(true);
+  const refByUuid = s.prepare<[string]>('SELECT uuid, name, owner_type, rowid FROM users WHERE uuid = ?').raw(true);
   // No ORDER BY: sorting (a temp b-tree per call) tripled the cost, and callers only use the rows
   // to tell none, one and several apart.
-  const refsByName = s.prepare<[string, number]>('SELECT uuid, name, owner_type FROM users WHERE name = ? LIMIT ?').raw(true);
+  const refsByName = s.prepare<[string, number]>('SELECT uuid, name, owner_type, rowid FROM users WHERE name = ? LIMIT ?').raw(true);
   const countName = s.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM users WHERE name = ?');
   const page = s.prepare<[string, number], UserDbRow>('SELECT * FROM users WHERE uuid > ? ORDER BY uuid LIMIT ?');
   const insert = s.prepare(
@@ -203,17 +205,23 @@ export function createUsersRepository(db: Db, clock: Clock) {
     findByName: (name: string): UserRow[] => byName.all(name).map(toRow),
     countByName: (name: string): number => countName.get(name)!.n,
     refOf(uuid: string): UserRef | undefined {
-      const r = refByUuid.get(uuid) as [string, string, OwnerType] | undefined;
-      return r && { uuid: r[0], name: r[1], ownerType: r[2] };
+      const r = refByUuid.get(uuid) as RefRow | undefined;
+      return r && refOfRow(r);
     },
     /** Up to `limit` users with this name, in no particular order. */
     refsByName: (name: string, limit: number): UserRef[] =>
-      (refsByName.all(name, limit) as Array<[string, string, OwnerType]>).map((r) => ({ uuid: r[0], name: r[1], ownerType: r[2] })),
+      (refsByName.all(name, limit) as RefRow[]).map(refOfRow),
     /** Keyset pagination by uuid: pass the last uuid of the previous page. */
     list: (opts: { after?: string; limit?: number } = {}): UserRow[] =>
       page.all(opts.after ?? '', clampLimit(opts.limit)).map(toRow),
     exists: (uuid: string): boolean => byUuid.get(uuid) !== undefined,
   };
+}
+
+type RefRow = [string, string, OwnerType, number];
+
+function refOfRow(r: RefRow): UserRef {
+  return { uuid: r[0], name: r[1], ownerType: r[2], rowid: r[3] };
 }
 
 function map(r: UserDbRow | undefined): UserRow | undefined {
