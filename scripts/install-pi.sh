@@ -25,9 +25,10 @@ id doorctl >/dev/null 2>&1 || useradd --system --home-dir /var/lib/doorctl --she
 
 mkdir -p "$prefix" /etc/doorctl /var/lib/doorctl
 if [ "$src_dir" != "$prefix" ]; then
-  tar -C "$src_dir" --exclude=./node_modules --exclude=./data --exclude=./.git -cf - . | tar -C "$prefix" -xf -
+  tar -C "$src_dir" --exclude=./node_modules --exclude=./data --exclude=./dist --exclude=./.git -cf - . | tar -C "$prefix" -xf -
 fi
-(cd "$prefix" && npm ci --omit=dev --no-audit --no-fund)
+# The service runs the bundle (dist/cli/bin.js): no TypeScript compiled at every start.
+(cd "$prefix" && npm ci --omit=dev --no-audit --no-fund && npm run build)
 
 if [ ! -f /etc/doorctl/config.yaml ]; then
   sed "s/^  board: pi4/  board: $board/" "$prefix/hardware/config.example.yaml" > /etc/doorctl/config.yaml
@@ -42,5 +43,5 @@ install -m 0644 "$prefix/systemd/doorctl.service" /etc/systemd/system/doorctl.se
 systemctl daemon-reload
 systemctl enable doorctl.service
 echo "Set the admin password before first start:"
-echo "  sudo -u doorctl DOORCTL_DATA_DIR=/var/lib/doorctl node $prefix/scripts/doorctl.mjs set-password admin"
+echo "  sudo -u doorctl DOORCTL_DATA_DIR=/var/lib/doorctl node $prefix/dist/cli/bin.js set-password admin"
 echo "then: sudo systemctl start doorctl && journalctl -u doorctl -f"
