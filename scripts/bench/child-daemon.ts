@@ -1,11 +1,24 @@
 /**
- * The real daemon as a child process (`node scripts/doorctl.mjs run --config F`, through the test
- * harness's spawnDaemon), logged in as the initial admin, plus a watch on its relay transitions:
+ * The real daemon as a child process, as it ships: the bundle `node dist/cli/bin.js run --config F`
+ * (built once per bench process by `npm run build`, through the test harness's spawnDaemon),
+ * logged in as the initial admin, plus a watch on its relay transitions:
  * the events stream (`GET /api/v1/events/stream`, SSE) when the daemon serves it, else the
  * daemon's stdout JSON log line `"msg":"relay"` (reported as such).
  */
+import { execFileSync } from 'node:child_process';
 import { request } from 'node:http';
-import { isLog, spawnDaemon, type ChildDaemon } from '../../test/support/daemon-harness.ts';
+import { join } from 'node:path';
+import { REPO_ROOT, isLog, spawnDaemon, type ChildDaemon } from '../../test/support/daemon-harness.ts';
+
+const BUILT_CLI = 'dist/cli/bin.js';
+let built = false;
+
+/** Builds dist/ from the current sources, once per bench process, so no figure runs a stale bundle. */
+function buildOnce(): void {
+  if (built) return;
+  execFileSync(process.execPath, [join(REPO_ROOT, 'scripts/build.mjs')], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  built = true;
+}
 
 export interface BenchDaemon {
   readonly child: ChildDaemon;
@@ -26,8 +39,9 @@ const INITIAL_ADMIN = /^Initial admin account created\. Username: (\S+)\s+Passwo
 /** Starts the daemon on a fresh data dir (its first start prints the initial admin password). */
 export async function startChildDaemon(configPath: string, opts: { env?: NodeJS.ProcessEnv; readyTimeoutMs?: number } = {}): Promise<BenchDaemon> {
   const readyTimeoutMs = opts.readyTimeoutMs ?? 60_000;
+  buildOnce();
   const spawnedAt = monotonicMs();
-  const child = spawnDaemon(configPath, opts.env);
+  const child = spawnDaemon(configPath, opts.env, BUILT_CLI);
   // If the bench itself dies, its daemons must not outlive it.
   const killOnExit = () => child.proc.kill('SIGKILL');
   process.once('exit', killOnExit);

@@ -58,8 +58,9 @@ export interface ChildDaemon {
   exited(): Promise<number | null>;
 }
 
-export function spawnDaemon(configPath: string, env: NodeJS.ProcessEnv = {}): ChildDaemon {
-  const proc = spawn(process.execPath, [join(REPO_ROOT, 'scripts/doorctl.mjs'), 'run', '--config', configPath], {
+/** `entry`: the CLI file to run, relative to the repository (the bench runs the built dist/cli/bin.js). */
+export function spawnDaemon(configPath: string, env: NodeJS.ProcessEnv = {}, entry = 'scripts/doorctl.mjs'): ChildDaemon {
+  const proc = spawn(process.execPath, [join(REPO_ROOT, entry), 'run', '--config', configPath], {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
