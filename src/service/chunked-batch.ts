@@ -14,6 +14,7 @@
  */
 import type { Clock } from '../core/clock.ts';
 import type { Db } from '../storage/database.ts';
+import { claim, writeTurnOf } from '../storage/write-turn.ts';
 
 export interface ChunkOptions {
   readonly clock: Clock;
@@ -26,11 +27,29 @@ export interface ChunkOptions {
    * have changed while the loop ran other tasks (e.g. clear a lookup cache).
    */
   readonly onChunkStart?: () => void;
+  /**
+   * Awaited before each chunk instead of one event-loop turn (setImmediate). A batch worker waits
+   * here long enough for the daemon's own writers to take the SQLite write lock between chunks.
+   */
+  readonly pause?: () => Promise<void>;
+  /** Checked after each item: true ends the chunk now (commit), e.g. another thread waits for the write lock. */
+  readonly shouldYield?: () => boolean;
 }
 
 export type AfterCommit = (action: () => void) => void;
 
-const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/**
+ * A transaction that takes the write lock at BEGIN (IMMEDIATE), waiting for it with the busy
+ * timeout. A deferred transaction that reads first cannot become a writer once another connection
+ * (the batch worker) has committed since its read: SQLite answers SQLITE_BUSY at once, no waiting.
+ * Nested in a transaction, it is a savepoint.
+ */
+export function writeTransaction<T>(db: Db, fn: () => T): T {
+  return db.sqlite.transaction(fn).immediate();
+}
+
+/** One event-loop turn (setImmediate): lets timers, I/O and the door readers run. */
+export const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export async function runInChunks<I, R>(
   db: Db,
@@ -42,18 +61,19 @@ export async function runInChunks<I, R>(
   const maxUs = (opts.maxMs ?? 4) * 1000;
   const results: R[] = [];
   let next = 0;
+  const pause = opts.pause ?? yieldToLoop;
   while (next < items.length) {
-    await yieldToLoop();
+    await pause();
     opts.onChunkStart?.();
     const pending: Array<() => void> = [];
     const queue: AfterCommit = (action) => pending.push(action);
     const startUs = opts.clock.monotonicUs();
-    db.withTransaction(() => {
+    writeTransaction(db, () => {
       const end = Math.min(items.length, next + maxItems);
       while (next < end) {
         results.push(processItem(items[next]!, next, queue));
         next++;
-        if (opts.clock.monotonicUs() - startUs >= maxUs) break;
+        if (opts.clock.monotonicUs() - startUs >= maxUs || opts.shouldYield?.()) break;
       }
     });
     for (const action of pending) action();
@@ -78,7 +98,8 @@ export async function mapInSlices<I, R>(items: readonly I[], fn: (item: I, index
 /** One item on its own: the same after-commit contract as a batch of one. */
 export function runOne<R>(db: Db, process: (afterCommit: AfterCommit) => R): R {
   const pending: Array<() => void> = [];
-  const result = db.withTransaction(() => process((action) => pending.push(action)));
+  // On the event loop: the batch worker, if writing, lets go of the lock within one item.
+  const result = claim(writeTurnOf(db.path), () => writeTransaction(db, () => process((action) => pending.push(action))));
   for (const action of pending) action();
   return result;
 }

@@ -108,7 +108,8 @@ export interface IdentifiersServiceDeps {
   readonly db: Db;
   readonly identifiers: IdentifiersRepository;
   readonly users: UsersRepository;
-  readonly indexSync: IndexSync;
+  /** What the service tells the credential index (the batch worker records it for the main thread instead). */
+  readonly indexSync: Pick<IndexSync, 'idOf' | 'saved' | 'savedEntry' | 'removed'>;
   readonly clock: Clock;
   readonly mode: () => RepresentationMode;
   /** Where admin changes are journaled (the daemon's batching journal writer). */

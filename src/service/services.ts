@@ -12,12 +12,14 @@ import { createAdminAccountsRepository } from '../storage/admin-accounts.ts';
 import { createApiKeysRepository } from '../storage/api-keys.ts';
 import type { Db } from '../storage/database.ts';
 import { createIdentifiersRepository, type IdentifierCapacity } from '../storage/identifiers.ts';
-import { createJournal, type Journal } from '../storage/journal.ts';
+import { createJournal, type Journal, type JournalEvent } from '../storage/journal.ts';
 import { createJournalWriter } from '../storage/journal-writer.ts';
 import { createSessionsRepository } from '../storage/sessions.ts';
 import { createSettingsRepository } from '../storage/settings.ts';
 import { createUsersRepository } from '../storage/users.ts';
 import { createAccessCodesService } from './access-codes.ts';
+import { createIdentifierBatchWorker } from './batch-worker/identifier-batch-client.ts';
+import type { BatchWorkerData } from './batch-worker/protocol.ts';
 import { createAccessKeysService } from './access-keys.ts';
 import { createAuthService, type JournalSink } from './auth.ts';
 import type { ChunkOptions } from './chunked-batch.ts';
@@ -49,6 +51,17 @@ export interface ServicesDeps {
   readonly onSettingsChanged?: (s: WiegandSettings) => void;
   readonly loginThrottle?: LoginThrottleOptions;
   readonly batchChunk?: Omit<ChunkOptions, 'clock'>;
+  /**
+   * Seed 000 batch updates in a worker thread with its own connection (default), or `false` to run
+   * them on the main thread in chunks (comparisons, tests of the in-process path).
+   */
+  readonly batchWorker?: false | Pick<BatchWorkerData, 'chunkMs' | 'reportEveryMs'>;
+  /**
+   * Passes on journal events written elsewhere (by the batch worker) to the listeners `journal`
+   * feeds (the daemon's events stream). Given, the batch worker writes its admin_change rows
+   * itself, so the event loop does no journal writes for a batch; absent, they go to `journal`.
+   */
+  readonly announceJournal?: (e: JournalEvent) => void;
 }
 
 function capacityOf(config: Record<string, number>): IdentifierCapacity {
@@ -70,11 +83,20 @@ export function createServices(deps: ServicesDeps) {
     defaults: { representation: config.representation, readers: config.readers.map((r) => ({ id: r.id, formats: r.formats })) },
     onChange: deps.onSettingsChanged,
   });
+  const identifierBatches =
+    deps.batchWorker === false
+      ? undefined
+      : createIdentifierBatchWorker({
+          dbPath: db.path, capacity: capacityOf(config.capacity), indexSync, journal, mode: settings.mode, clock, logger, ...deps.batchWorker,
+          announce: deps.announceJournal, journalMaxRows: config.journal?.maxRows,
+        });
   return {
     settings,
     identifiers: createIdentifiersService({
       db, identifiers, users, indexSync, clock, mode: settings.mode, journal, chunk: deps.batchChunk,
     }),
+    /** Seed 000 batch updates off the main thread; undefined when disabled (then use identifiers.updateBatch). */
+    identifierBatches,
     users: createUsersService({ db, users, identifiers, indexSync, clock, journal, chunk: deps.batchChunk }),
     auth: createAuthService({
       db,
@@ -98,6 +120,7 @@ export function createServices(deps: ServicesDeps) {
     /** Writes out the audit events still buffered (when the services own their journal writer). */
     close(): void {
       ownWriter?.close();
+      void identifierBatches?.close();
     },
   };
 }

@@ -8,6 +8,7 @@ import { storedNumber, valueFromStored } from './number-key.ts';
 import { failure, success, type RepoResult } from './result-codes.ts';
 import { isSecretHash } from './secret-hash.ts';
 import { guardCredentialWrite } from './sqlite-errors.ts';
+import { claim, writeTurnOf } from './write-turn.ts';
 import { isLockScope, type LockScope } from '../access/lock-scope.ts';
 import { clampLimit, definedOnly, isOptionalInt, isOptionalText, isWindowOrdered } from './validate.ts';
 
@@ -203,6 +204,7 @@ export function createIdentifiersRepository(db: Db, opts: IdentifiersRepositoryO
   const capacity: IdentifierCapacity = { ...opts.capacity };
   const s = db.sqlite;
   const codeSpace = createCodeSpace(db);
+  const turn = writeTurnOf(db.path);
   const byUid = s.prepare<[string], IdentifierDbRow>('SELECT * FROM identifiers WHERE uid = ?');
   const byNumber = s.prepare<[string, string], IdentifierDbRow>('SELECT * FROM identifiers WHERE type = ? AND number = ?');
   const byUser = s.prepare<[string], IdentifierDbRow>('SELECT * FROM identifiers WHERE user_uuid = ? ORDER BY created_at, uid');
@@ -401,7 +403,8 @@ export function createIdentifiersRepository(db: Db, opts: IdentifiersRepositoryO
      * give a pass that was not counted. `nowMs` becomes last_used_at.
      */
     consumePass(uid: string, nowMs: number): ConsumePassResult {
-      const r = consume.get(nowMs, uid);
+      // The batch worker lets go of the write lock for this within one item (write-turn.ts).
+      const r = claim(turn, () => consume.get(nowMs, uid));
       if (r) return { ok: true, passesUsed: r.passes_used, maxPasses: r.max_passes };
       return { ok: false, reason: byUid.get(uid) ? 'passes_exhausted' : 'entity_not_found' };
     },

@@ -59,4 +59,38 @@ describe('journal writer', () => {
     expect(entries.map((e) => e.type)).toEqual(['granted', 'granted', 'granted', JOURNAL_LOST]);
     expect(entries.at(-1)!.details).toEqual({ lost: 2 });
   });
+
+  it('a timer tick writes at most maxBatch events per transaction; the rest follow at the next ticks', () => {
+    const { clock, journal, writer } = setup({ maxBatch: 3 });
+    const sizes: number[] = [];
+    const insert = journal.tryInsertBatch.bind(journal);
+    journal.tryInsertBatch = (events, now, lost) => {
+      sizes.push(events.length);
+      return insert(events, now, lost);
+    };
+    for (let i = 0; i < 8; i++) writer.append({ ts: i, type: 'granted' });
+    clock.advanceMs(0);
+    expect(sizes).toEqual([3, 3, 2]);
+    expect(journal.query({ order: 'asc' }).entries.map((e) => e.ts)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('while another connection holds the write lock, a timed flush does not wait: the events stay buffered and go in once it is free', () => {
+    const dir = temp.dir();
+    const db = temp.open({ dataDir: dir });
+    const other = temp.open({ dataDir: dir });
+    const clock = new ManualClock();
+    const journal = createJournal(db);
+    const writer = createJournalWriter(journal, { clock, logger: silentLogger, flushIntervalMs: 20 });
+    other.sqlite.exec('BEGIN IMMEDIATE');
+    writer.append({ ts: 1, type: 'granted' });
+    clock.advanceMs(20);
+    // busy_timeout is 5 s: a waiting flush would have thrown SQLITE_BUSY only after sleeping that long.
+    expect(writer.stats()).toMatchObject({ buffered: 1, written: 0, failedFlushes: 0 });
+    expect(writer.stats().busyRetries).toBeGreaterThanOrEqual(1);
+    other.sqlite.exec('COMMIT');
+    clock.advanceMs(2);
+    expect(writer.stats()).toMatchObject({ buffered: 0, written: 1 });
+    expect(journal.size()).toBe(1);
+    expect(db.sqlite.pragma('busy_timeout', { simple: true })).toBe(5000);
+  });
 });

@@ -7,7 +7,11 @@ export interface JournalWriterOptions {
   readonly logger: Logger;
   /** Longest an event waits in memory before its batch is written. Default 25 ms. */
   readonly flushIntervalMs?: number;
-  /** A batch this large is written at the next timer tick (0 ms) instead of waiting. Default 256. */
+  /**
+   * A batch this large is written at the next timer tick (0 ms) instead of waiting; a timer tick
+   * writes at most this many events per transaction (the rest at the next tick), so one flush never
+   * blocks the event loop for long. Default 128.
+   */
   readonly maxBatch?: number;
   /** Memory bound while SQLite is failing; events beyond it are counted as lost. Default 100,000. */
   readonly maxBuffered?: number;
@@ -19,7 +23,12 @@ export interface JournalWriterStats {
   /** Events dropped in memory (buffer full or writer closed); each loss is also journalled. */
   readonly lost: number;
   readonly failedFlushes: number;
+  /** Timed flushes put off because another connection held the write lock. */
+  readonly busyRetries: number;
 }
+
+/** How soon a timed flush that found the write lock taken tries again. */
+const BUSY_RETRY_MS = 2;
 
 /**
  * Batches journal events so the access path never waits for SQLite: `append` only pushes to an
@@ -29,14 +38,14 @@ export interface JournalWriterStats {
 export function createJournalWriter(journal: Journal, opts: JournalWriterOptions) {
   const { clock, logger } = opts;
   const interval = Math.max(0, opts.flushIntervalMs ?? 25);
-  const maxBatch = Math.max(1, opts.maxBatch ?? 256);
+  const maxBatch = Math.max(1, opts.maxBatch ?? 128);
   const maxBuffered = Math.max(maxBatch, opts.maxBuffered ?? 100_000);
   let buffer: JournalEvent[] = [];
   let timer: TimerHandle | undefined;
   let timerIsImmediate = false;
   let lostUnrecorded = 0;
   let closed = false;
-  const stats = { written: 0, lost: 0, failedFlushes: 0 };
+  const stats = { written: 0, lost: 0, failedFlushes: 0, busyRetries: 0 };
 
   function schedule(ms: number): void {
     if (timer !== undefined) {
@@ -46,7 +55,8 @@ export function createJournalWriter(journal: Journal, opts: JournalWriterOptions
     timerIsImmediate = ms === 0;
     timer = clock.setTimeout(() => {
       timer = undefined;
-      flushNow();
+      // The rest of a partial flush has waited already: next tick. A failed flush has scheduled its retry.
+      if (flush(maxBatch, false) > 0 && buffer.length > 0 && !closed) schedule(0);
     }, ms);
   }
 
@@ -66,13 +76,26 @@ export function createJournalWriter(journal: Journal, opts: JournalWriterOptions
       clock.clearTimeout(timer);
       timer = undefined;
     }
+    return flush(Number.POSITIVE_INFINITY, true);
+  }
+
+  /** Writes up to `limit` pending events in one transaction; `wait`: wait for the write lock if it is taken. */
+  function flush(limit: number, wait: boolean): number {
     if (buffer.length === 0 && lostUnrecorded === 0) return 0;
-    const batch = buffer;
+    const batch = buffer.length > limit ? buffer.splice(0, limit) : buffer;
+    if (batch === buffer) buffer = [];
     const lost = lostUnrecorded;
-    buffer = [];
     lostUnrecorded = 0;
     try {
-      const outcome = journal.insertBatch(batch, clock.now(), lost);
+      const outcome = wait ? journal.insertBatch(batch, clock.now(), lost) : journal.tryInsertBatch(batch, clock.now(), lost);
+      if (!outcome) {
+        // Another connection (the batch worker) holds the write lock: try again shortly, never sleep the event loop.
+        stats.busyRetries++;
+        buffer = batch.concat(buffer);
+        lostUnrecorded += lost;
+        if (!closed) schedule(BUSY_RETRY_MS);
+        return 0;
+      }
       stats.written += batch.length;
       if (outcome.dropped > 0) logger.info({ dropped: outcome.dropped }, 'journal bound reached: oldest rows dropped');
       return batch.length;

@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.ts';
+import { claim, writeTurnOf } from './write-turn.ts';
 import { clampLimit } from './validate.ts';
 
 /** One journal event as the daemon reports it. */
@@ -20,6 +21,9 @@ export interface JournalEvent {
   /** Extra facts, e.g. raw bits of an unknown or parity-failed frame. Secret-looking keys are redacted. */
   readonly details?: Readonly<Record<string, unknown>> | null;
 }
+
+const isBusy = (err: unknown): boolean =>
+  typeof err === 'object' && err !== null && String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY');
 
 export interface JournalEntry {
   readonly seq: number;
@@ -206,20 +210,59 @@ export function createJournal(db: Db, opts: JournalOptions = {}) {
     return stmt;
   }
 
+  /**
+   * Writes a batch in one transaction, then trims the oldest rows if over maxRows and records
+   * the trim. `lost` > 0 (events the writer could not keep in memory) is recorded as well.
+   */
+  const turn = writeTurnOf(db.path);
+  /** tryInsertBatch found the lock taken and has asked for a turn. */
+  let waiting = false;
+
+  function insertBatch(events: readonly JournalEvent[], nowMs: number, lost = 0): InsertOutcome {
+    return claim(turn, () => insertBatchNow(events, nowMs, lost));
+  }
+
+  function insertBatchNow(events: readonly JournalEvent[], nowMs: number, lost: number): InsertOutcome {
+    // IMMEDIATE: this reads (max seq) before writing, and a deferred transaction could not
+    // become a writer after another connection (the batch worker) committed in between.
+    return db.sqlite.transaction(() => {
+      let lastSeq = (maxSeq.get() as number | null) ?? 0;
+      for (const e of events) lastSeq = put(e, nowMs);
+      if (lost > 0) lastSeq = put({ ts: nowMs, type: JOURNAL_LOST, details: { lost } }, nowMs);
+      const dropped = enforceBound(lastSeq, nowMs);
+      return { lastSeq: dropped > 0 ? lastSeq + 1 : lastSeq, dropped };
+    }).immediate();
+  }
+
   return {
     maxRows,
+    insertBatch,
     /**
-     * Writes a batch in one transaction, then trims the oldest rows if over maxRows and records
-     * the trim. `lost` > 0 (events the writer could not keep in memory) is recorded as well.
+     * insertBatch if the write lock is free now; undefined (nothing written) while another
+     * connection holds it. The busy timeout would otherwise sleep the calling thread — the event
+     * loop serving the door readers — until the other writer (the batch worker) commits.
      */
-    insertBatch(events: readonly JournalEvent[], nowMs: number, lost = 0): InsertOutcome {
-      return db.withTransaction(() => {
-        let lastSeq = (maxSeq.get() as number | null) ?? 0;
-        for (const e of events) lastSeq = put(e, nowMs);
-        if (lost > 0) lastSeq = put({ ts: nowMs, type: JOURNAL_LOST, details: { lost } }, nowMs);
-        const dropped = enforceBound(lastSeq, nowMs);
-        return { lastSeq: dropped > 0 ? lastSeq + 1 : lastSeq, dropped };
-      });
+    tryInsertBatch(events: readonly JournalEvent[], nowMs: number, lost = 0): InsertOutcome | undefined {
+      const timeout = db.sqlite.pragma('busy_timeout', { simple: true }) as number;
+      db.sqlite.pragma('busy_timeout = 0');
+      try {
+        const outcome = insertBatchNow(events, nowMs, lost);
+        if (waiting) {
+          waiting = false;
+          Atomics.sub(turn, 0, 1);
+        }
+        return outcome;
+      } catch (err) {
+        if (!isBusy(err)) throw err;
+        // Ask the other thread (write-turn.ts) to let go; the caller tries again shortly.
+        if (!waiting) {
+          waiting = true;
+          Atomics.add(turn, 0, 1);
+        }
+        return undefined;
+      } finally {
+        db.sqlite.pragma(`busy_timeout = ${timeout}`);
+      }
     },
     /** Filtered, time-windowed, keyset-paginated query (each filter has a (column, ts) index). */
     query(q: JournalQuery = {}): JournalPage {

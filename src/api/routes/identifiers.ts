@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Services } from '../../service/services.ts';
 import { ApiError } from '../errors.ts';
-import { parseBatchItems, type RouteRegistry } from '../route-registry.ts';
+import { JsonText, parseBatchItems, type RouteRegistry } from '../route-registry.ts';
 import {
   BatchDeleteItemSchema,
   BatchDeleteSchema,
@@ -55,7 +55,13 @@ export function registerIdentifierRoutes(registry: RouteRegistry, services: Serv
       if (query.number !== undefined) {
         return { body: { result: [ids.updateOne(query.type, query.number, body as z.infer<typeof SingleUpdateSchema>, principal)] } };
       }
-      const items = await parseBatchItems(BatchItemSchema, body as { list_items: unknown[] });
+      const listItems = (body as { list_items: unknown[] }).list_items;
+      if (services.identifierBatches) {
+        const reply = await services.identifierBatches.update(query.type, listItems, principal);
+        if (!reply.ok) throw new ApiError(400, reply.error);
+        return { body: new JsonText(reply.json) };
+      }
+      const items = await parseBatchItems(BatchItemSchema, { list_items: listItems });
       return { body: { result: await ids.updateBatch(query.type, items, principal) } };
     },
   });

@@ -1,0 +1,160 @@
+/**
+ * The main thread's side of the identifier batch worker: seed 000 batch updates run off the event
+ * loop that serves the door readers. The main thread only
+ *  - sends the raw items in slices (one structured clone of 10,000 items blocks ~25 ms),
+ *  - applies each committed chunk (credential index entries, then admin_change journal events) in
+ *    slices of ≤ `sliceMs`, yielding between them,
+ *  - and answers with the reply the worker serialized, once every chunk is applied: when the
+ *    caller gets HTTP 200, the changes are durable (the worker commits with synchronous=FULL) and
+ *    the index matches the database.
+ * The worker starts on first use and holds the process open only while a job runs.
+ */
+import type { Worker } from 'node:worker_threads';
+import type { IdentifierType } from '../../access/identifier-key.ts';
+import type { Clock } from '../../core/clock.ts';
+import type { Logger } from '../../core/logger.ts';
+import { startWorker } from '../../core/worker-entry.ts';
+import type { IdentifierCapacity } from '../../storage/identifiers.ts';
+import type { JournalEvent } from '../../storage/journal.ts';
+import { writeTurnOf } from '../../storage/write-turn.ts';
+import type { RepresentationMode } from '../../wiegand/credential-number.ts';
+import type { JournalSink, Principal } from '../auth.ts';
+import { yieldToLoop } from '../chunked-batch.ts';
+import type { IndexSync } from '../index-sync.ts';
+import { InvalidInputError } from '../invalid-input.ts';
+import type { CommittedChunk } from './identifier-batch-job.ts';
+import type { BatchWorkerData, FromWorker, ToWorker } from './protocol.ts';
+
+export const BATCH_WORKER_PATH = 'service/batch-worker/identifier-batch.worker';
+
+export interface IdentifierBatchWorkerOptions extends Omit<BatchWorkerData, 'journal' | 'turn'> {
+  readonly indexSync: Pick<IndexSync, 'savedEntry' | 'removed'>;
+  readonly journal: JournalSink;
+  /**
+   * Passes on admin_change events the worker has already written (the daemon's events stream).
+   * Given, the worker writes those rows itself, durable with their chunk, and the main thread
+   * writes nothing; absent, the events go to `journal` on the main thread.
+   */
+  readonly announce?: (e: JournalEvent) => void;
+  /** Journal bound, for the rows the worker writes. */
+  readonly journalMaxRows?: number;
+  /** The representation mode in force when a batch starts (numbers are parsed in it). */
+  readonly mode: () => RepresentationMode;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Main-thread work per event-loop turn when applying chunks. Default 1 ms. */
+  readonly sliceMs?: number;
+  /** Items per message to the worker. Default 500 (≈1 ms to clone). */
+  readonly sendSlice?: number;
+}
+
+/** The serialized reply `{"result":[...]}`, or the 400 text of the first invalid item (nothing written). */
+export type BatchReply = { readonly ok: true; readonly json: string } | { readonly ok: false; readonly error: string };
+
+interface Job {
+  applied: Promise<void>;
+  resolve(r: BatchReply): void;
+  reject(e: Error): void;
+}
+
+export type IdentifierBatchWorker = ReturnType<typeof createIdentifierBatchWorker>;
+
+export function createIdentifierBatchWorker(opts: IdentifierBatchWorkerOptions) {
+  const { clock, logger, indexSync, journal } = opts;
+  const sliceUs = (opts.sliceMs ?? 1) * 1000;
+  const sendSlice = Math.max(1, opts.sendSlice ?? 500);
+  const data: BatchWorkerData = {
+    dbPath: opts.dbPath, turn: writeTurnOf(opts.dbPath), capacity: opts.capacity, chunkMs: opts.chunkMs, reportEveryMs: opts.reportEveryMs,
+    ...(opts.announce ? { journal: { maxRows: opts.journalMaxRows } } : {}),
+  };
+  const passOn = opts.announce ?? ((e: JournalEvent) => journal.append(e));
+  const jobs = new Map<number, Job>();
+  let worker: Worker | undefined;
+  let nextId = 1;
+
+  function failAll(err: Error): void {
+    for (const job of jobs.values()) job.reject(err);
+    jobs.clear();
+  }
+
+  function start(): Worker {
+    const w = startWorker(BATCH_WORKER_PATH, { workerData: data });
+    w.on('message', (m: FromWorker) => receive(m));
+    w.on('error', (err) => {
+      logger.error({ err }, 'identifier batch worker failed');
+      failAll(err);
+    });
+    w.on('exit', (code) => {
+      if (worker === w) worker = undefined;
+      failAll(new Error(`identifier batch worker exited (code ${code})`));
+    });
+    return w;
+  }
+
+  /** Index entries, removals, then journal events of one chunk, ≤ sliceMs per event-loop turn. */
+  async function apply(chunk: CommittedChunk): Promise<void> {
+    const steps: Array<() => void> = [
+      ...chunk.entries.map((e) => () => indexSync.savedEntry(e)),
+      ...chunk.removed.map((id) => () => indexSync.removed(id)),
+      ...chunk.events.map((e) => () => passOn(e)),
+    ];
+    let start = clock.monotonicUs();
+    for (const step of steps) {
+      if (clock.monotonicUs() - start >= sliceUs) {
+        await yieldToLoop();
+        start = clock.monotonicUs();
+      }
+      step();
+    }
+  }
+
+  function receive(m: FromWorker): void {
+    const job = jobs.get(m.id);
+    if (!job) return;
+    switch (m.kind) {
+      case 'chunk':
+        job.applied = job.applied.then(() => apply(m.chunk));
+        return;
+      case 'done':
+        void job.applied.then(() => job.resolve({ ok: true, json: m.json }), job.reject);
+        return;
+      case 'invalid':
+        job.resolve({ ok: false, error: m.error });
+        return;
+      case 'input':
+        void job.applied.then(() => job.reject(new InvalidInputError(m.location, m.path, m.reason)), job.reject);
+        return;
+      case 'failed':
+        void job.applied.then(() => job.reject(new Error(`identifier batch failed: ${m.message}`)), job.reject);
+        return;
+    }
+  }
+
+  return {
+    /** Seed 000 batch update of raw (unvalidated) request items; per-item results as in IdentifiersService.updateBatch. */
+    async update(type: IdentifierType, items: readonly unknown[], caller?: Principal): Promise<BatchReply> {
+      worker ??= start();
+      const w = worker;
+      const id = nextId++;
+      const reply = new Promise<BatchReply>((resolve, reject) => jobs.set(id, { applied: Promise.resolve(), resolve, reject }));
+      w.ref();
+      try {
+        for (let s = 0; s < items.length; s += sendSlice) {
+          if (s > 0) await yieldToLoop();
+          w.postMessage({ kind: 'items', id, items: items.slice(s, s + sendSlice) } satisfies ToWorker);
+        }
+        w.postMessage({ kind: 'run', id, type, mode: opts.mode(), ...(caller ? { caller: { ...caller } } : {}) } satisfies ToWorker);
+        return await reply;
+      } finally {
+        jobs.delete(id);
+        if (jobs.size === 0) w.unref();
+      }
+    },
+    /** Stops the worker (a running job is answered with an error). */
+    async close(): Promise<void> {
+      const w = worker;
+      worker = undefined;
+      if (w) await w.terminate();
+    },
+  };
+}

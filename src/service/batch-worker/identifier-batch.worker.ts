@@ -1,0 +1,70 @@
+/**
+ * Worker thread for seed 000 batch updates: validates the raw items with the API's own item
+ * schema, writes them on its own SQLite connection (identifier-batch-job.ts) and reports each
+ * committed chunk, then the serialized reply. Jobs run one at a time, in arrival order.
+ */
+import { closeSync, fsyncSync, openSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import { checkBatchItem } from '../../api/batch-items.ts';
+import { BatchItemSchema } from '../../api/schemas/identifiers.ts';
+import { systemClock } from '../../core/clock.ts';
+import { openDatabase } from '../../storage/database.ts';
+import { createJournal } from '../../storage/journal.ts';
+import { adoptWriteTurn } from '../../storage/write-turn.ts';
+import { createIdentifierBatchJobs } from './identifier-batch-job.ts';
+import type { BatchWorkerData, FromWorker, ToWorker } from './protocol.ts';
+
+const port = parentPort;
+if (!port) throw new Error('identifier-batch.worker runs as a worker thread');
+const config = workerData as BatchWorkerData;
+adoptWriteTurn(config.dbPath, config.turn);
+const db = openDatabase({ dataDir: dirname(config.dbPath), file: basename(config.dbPath) });
+// Commits do not fsync while holding the write lock the daemon's own writers wait for; the job
+// fsyncs the WAL right after each commit instead (makeDurable), before reporting the chunk.
+db.sqlite.pragma('synchronous = NORMAL');
+const walPath = `${config.dbPath}-wal`;
+
+function makeDurable(): void {
+  const fd = openSync(walPath, 'r+');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+const jobs = createIdentifierBatchJobs(db, {
+  clock: systemClock,
+  capacity: config.capacity,
+  chunkMs: config.chunkMs,
+  reportEveryMs: config.reportEveryMs,
+  makeDurable,
+  journal: config.journal ? createJournal(db, { maxRows: config.journal.maxRows }) : undefined,
+  validate: (items, i) => checkBatchItem(BatchItemSchema, { list_items: items }, i),
+});
+
+const received = new Map<number, unknown[]>();
+let queue: Promise<void> = Promise.resolve();
+const post = (m: FromWorker): void => port.postMessage(m);
+
+async function run(m: Extract<ToWorker, { kind: 'run' }>): Promise<void> {
+  const items = received.get(m.id) ?? [];
+  received.delete(m.id);
+  try {
+    const outcome = await jobs.update({ type: m.type, mode: m.mode, items, caller: m.caller }, (chunk) => post({ kind: 'chunk', id: m.id, chunk }));
+    if (outcome.kind === 'done') post({ kind: 'done', id: m.id, json: JSON.stringify({ result: outcome.results }) });
+    else post({ ...outcome, id: m.id });
+  } catch (err) {
+    post({ kind: 'failed', id: m.id, message: err instanceof Error ? err.message : String(err) });
+  }
+}
+
+port.on('message', (m: ToWorker) => {
+  if (m.kind === 'items') {
+    const list = received.get(m.id);
+    if (list) list.push(...m.items);
+    else received.set(m.id, m.items);
+  } else {
+    queue = queue.then(() => run(m));
+  }
+});

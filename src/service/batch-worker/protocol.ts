@@ -1,0 +1,35 @@
+/** Messages between the main thread and the identifier batch worker (structured-clone data only). */
+import type { IdentifierType } from '../../access/identifier-key.ts';
+import type { IdentifierCapacity } from '../../storage/identifiers.ts';
+import type { RepresentationMode } from '../../wiegand/credential-number.ts';
+import type { Principal } from '../auth.ts';
+import type { CommittedChunk } from './identifier-batch-job.ts';
+import type { InputLocation } from '../invalid-input.ts';
+
+export interface BatchWorkerData {
+  /** The database file; the worker opens its own connection to it (WAL). */
+  readonly dbPath: string;
+  readonly capacity?: IdentifierCapacity;
+  /** The main thread's write-turn counter for the file (storage/write-turn.ts). */
+  readonly turn: Int32Array;
+  readonly chunkMs?: number;
+  readonly reportEveryMs?: number;
+  /**
+   * Set: the worker writes the admin_change journal rows itself (durable with the chunk) and the
+   * main thread only announces them; unset: the main thread appends them to its journal writer.
+   */
+  readonly journal?: { readonly maxRows?: number };
+}
+
+export type ToWorker =
+  /** Raw request items, sent in slices so no single structured clone blocks the main thread. */
+  | { readonly kind: 'items'; readonly id: number; readonly items: unknown[] }
+  | { readonly kind: 'run'; readonly id: number; readonly type: IdentifierType; readonly mode: RepresentationMode; readonly caller?: Principal };
+
+export type FromWorker =
+  | { readonly kind: 'chunk'; readonly id: number; readonly chunk: CommittedChunk }
+  /** `json`: the reply body `{"result":[...]}`, serialized in the worker. */
+  | { readonly kind: 'done'; readonly id: number; readonly json: string }
+  | { readonly kind: 'invalid'; readonly id: number; readonly error: string }
+  | { readonly kind: 'input'; readonly id: number; readonly location: InputLocation; readonly path: PropertyKey[]; readonly reason: string }
+  | { readonly kind: 'failed'; readonly id: number; readonly message: string };
