@@ -1,12 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { CredentialIndex } from '../access/credential-index.ts';
-import { silentLogger } from '../core/logger.ts';
+import { Writable } from 'node:stream';
+import { createLogger, silentLogger } from '../core/logger.ts';
 import { credentialRepos } from '../storage/repositories.test-helper.ts';
 import { hashSecret } from '../storage/secret-hash.ts';
 import { useTempDbs } from '../storage/temp-db.test-helper.ts';
 import { createIndexSync } from './index-sync.ts';
 
 const temp = useTempDbs();
+
+/** A logger whose JSON lines land in `lines`. */
+function recordingLogger() {
+  const lines: string[] = [];
+  const destination = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
+  return { lines, logger: createLogger({ level: 'warn', destination }) };
+}
 
 describe('index sync', () => {
   it('loads at start exactly what per-identifier updates put into the index', async () => {
@@ -47,5 +55,49 @@ describe('index sync', () => {
     expect(loaded.findSlot('inputCode', '7')).toBe(-1);
     expect(loaded.get(loadSync.idOf(uids[2]!)!)).toMatchObject({ enabled: false, value: (1n << 70n) + 5n });
     expect(loaded.get(loadSync.idOf(uids[1]!)!)!.ownerId).not.toBe(first.ownerId);
+  });
+
+  it('loads a table split between a worker and this thread exactly as the serial read does', () => {
+    const db = temp.fresh();
+    const { identifiers, owner } = credentialRepos(db);
+    const uids: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const r = identifiers.create({
+        userUuid: owner.uuid, lock: i % 3 === 0 ? 'first' : 'all',
+        ...(i % 50 === 7 ? { type: 'qr' as const, number: `code ${i}` } : { type: 'card' as const, number: BigInt(i) * 7_919n + (i % 40 === 0 ? 1n << 60n : 0n) }),
+        ...(i % 10 === 0 ? { maxPasses: 5, validFrom: 1_700_000_000 } : {}),
+      });
+      if (!r.ok) throw new Error(r.code);
+      uids.push(r.value.uid);
+    }
+    // Rowid gaps, as deletions leave them.
+    for (const uid of uids.filter((_, i) => i % 17 === 3)) identifiers.delete(uid);
+    const serial = new CredentialIndex();
+    const serialSync = createIndexSync(db, serial, silentLogger, { parallelFromRows: Infinity, chunkRows: 16, ownShare: 0.4, stallMs: 20_000 });
+    const parallel = new CredentialIndex();
+    const log = recordingLogger();
+    const parallelSync = createIndexSync(db, parallel, log.logger, { parallelFromRows: 1, chunkRows: 16, ownShare: 0.3, stallMs: 20_000 });
+    const expected = serialSync.loadAll();
+    expect(expected.loaded).toBe(identifiers.list({ limit: 1000 }).length);
+    expect(parallelSync.loadAll()).toEqual(expected);
+    expect(log.lines).toEqual([]);
+    for (const uid of uids) {
+      const id = serialSync.idOf(uid);
+      if (id === undefined) expect(parallelSync.idOf(uid)).toBeUndefined();
+      else expect(parallel.get(id)).toEqual(serial.get(id));
+    }
+  });
+
+  it('reads the rest on this thread when the worker stalls', () => {
+    const db = temp.fresh();
+    const { identifiers, owner } = credentialRepos(db);
+    for (let i = 1; i <= 40; i++) identifiers.create({ userUuid: owner.uuid, lock: 'all', type: 'card', number: BigInt(i) });
+    const index = new CredentialIndex();
+    // A stall bound shorter than any worker start: the worker never gets a word in.
+    const log = recordingLogger();
+    const sync = createIndexSync(db, index, log.logger, { parallelFromRows: 1, chunkRows: 8, ownShare: 0.5, stallMs: 1 });
+    expect(sync.loadAll()).toEqual({ loaded: 40, rejected: [] });
+    expect(log.lines.join('')).toContain('reading the rest on the main thread');
+    for (let i = 1; i <= 40; i++) expect(index.findSlot('card', BigInt(i))).toBeGreaterThanOrEqual(0);
   });
 });

@@ -14,7 +14,16 @@ import type { BulkLoadResult, CredentialIndex, IdentifierRow as IndexRow } from 
 import { IDENTIFIER_TYPES, type IdentifierType, type IdentifierValue } from '../access/identifier-key.ts';
 import { isLockScope, type LockScope } from '../access/lock-scope.ts';
 import type { Db } from '../storage/database.ts';
-import { createIdentifierIndexReader, type IdentifierIndexChunk, type IdentifierIndexEntry } from '../storage/identifier-index-reader.ts';
+import {
+  createIdentifierIndexReader,
+  enabledOfPacked,
+  hasPinOfPacked,
+  lockOfPacked,
+  typeOfPacked,
+  type IdentifierIndexChunk,
+  type IdentifierIndexEntry,
+} from '../storage/identifier-index-reader.ts';
+import { DEFAULT_PARALLEL_LOAD, loadChunks, type ParallelLoadOptions } from '../storage/identifier-index-parallel.ts';
 import { valueFromStored } from '../storage/number-key.ts';
 
 interface AccessCodeJoinedRow {
@@ -71,23 +80,27 @@ function toIndexRow(e: IdentifierIndexEntry): IndexRow {
   };
 }
 
-/** The index rows of one start-up chunk. */
+/** The index rows of one start-up chunk (built from its compact columns, no entry in between). */
 function* chunkIndexRows(c: IdentifierIndexChunk): Generator<IndexRow> {
   for (let i = 0; i < c.id.length; i++) {
-    yield toIndexRow({
+    const p = c.packed[i]!;
+    const type = typeOfPacked(p) as IdentifierType;
+    const n = c.number[i]!;
+    const x = c.extra[i]!;
+    yield {
       id: c.id[i]!,
-      type: c.type[i]!,
-      number: c.number[i]!,
-      lock: c.lock[i]!,
-      validFrom: c.validFrom[i] ?? null,
-      validTo: c.validTo[i] ?? null,
-      maxPasses: c.maxPasses[i] ?? null,
-      passesUsed: c.passesUsed[i]!,
-      enabled: c.enabled[i]!,
-      hasPin: c.hasPin[i]!,
+      type,
+      value: typeof n === 'number' ? n : valueFromStored(type, n),
+      lock: lockOfPacked(p) as LockScope,
+      validFrom: x === 0 ? null : msOf(x[0]),
+      validTo: x === 0 ? null : msOf(x[1]),
+      maxPasses: x === 0 ? null : x[2],
+      passesUsed: x === 0 ? 0 : x[3],
+      enabled: enabledOfPacked(p) === 1,
+      hasPin: hasPinOfPacked(p) === 1,
       ownerId: c.ownerId[i]!,
-      timeProfileId: c.timeProfileId[i] ?? null,
-    });
+      timeProfileId: x === 0 ? null : x[4],
+    };
   }
 }
 
@@ -112,11 +125,12 @@ export interface IndexSync {
   loadAll(): BulkLoadResult;
 }
 
-export function createIndexSync(db: Db, index: CredentialIndex, logger: Logger): IndexSync {
+/** `loadOptions`: how loadAll splits a large table between this thread and a worker (tests make it small). */
+export function createIndexSync(db: Db, index: CredentialIndex, logger: Logger, loadOptions: ParallelLoadOptions = DEFAULT_PARALLEL_LOAD): IndexSync {
   const s = db.sqlite;
   const idByUid = s.prepare<[string], { id: number }>('SELECT rowid AS id FROM identifiers WHERE uid = ?');
   const uidById = s.prepare<[number], { uid: string }>('SELECT uid FROM identifiers WHERE rowid = ?');
-  const reader = createIdentifierIndexReader(db);
+  const reader = createIdentifierIndexReader(db, loadOptions.chunkRows);
   const codeRowid = s.prepare<[string], { rowid: number }>('SELECT rowid FROM access_codes WHERE id = ?');
   const codeIdByRowid = s.prepare<[number], { id: string }>('SELECT id FROM access_codes WHERE rowid = ?');
   const oneCode = s.prepare<[string], AccessCodeJoinedRow>(`${ACCESS_CODE_SELECT} WHERE id = ?`);
@@ -155,7 +169,7 @@ export function createIndexSync(db: Db, index: CredentialIndex, logger: Logger):
     },
     loadAll() {
       const rows = (function* () {
-        for (const chunk of reader.chunks()) yield* chunkIndexRows(chunk);
+        for (const chunk of loadChunks(db, reader, logger, loadOptions)) yield* chunkIndexRows(chunk);
         for (const r of allCodes.iterate()) {
           const row = accessCodeIndexRow(r);
           if (row) yield row;

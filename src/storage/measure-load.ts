@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { encodeKey, type IdentifierType } from '../access/identifier-key.ts';
 import { systemClock } from '../core/clock.ts';
 import { credentialNumber } from '../wiegand/credential-number.ts';
+import { entryAt } from './identifier-index-reader.ts';
 import { createIdentifierIndexReader, openStorage, type JournalEvent, type Storage } from './index.ts';
 import { valueFromStored } from './number-key.ts';
 
@@ -91,9 +92,10 @@ function readBack(): void {
   const withMap = timed(() => {
     for (const c of reader.chunks()) {
       for (let i = 0; i < c.id.length; i++) {
-        const type = c.type[i] as IdentifierType;
-        const key = encodeKey(type, valueFromStored(type, c.number[i]!));
-        if (key !== undefined) index.set(key, c.id[i]!);
+        const e = entryAt(c, i);
+        const type = e.type as IdentifierType;
+        const key = encodeKey(type, valueFromStored(type, e.number));
+        if (key !== undefined) index.set(key, e.id);
       }
     }
   });
