@@ -1,8 +1,8 @@
 /**
  * Measures a 10,000-item seed 000 batch PUT over real HTTP on loopback against a real SQLite file:
  * total time, the process's CPU time (both threads), and the longest event-loop stall while it
- * runs (perf_hooks.monitorEventLoopDelay): through the batch worker (the default; its admin_change
- * rows written by the worker, as when the daemon passes `announceJournal`), and on the main thread
+ * runs (perf_hooks.monitorEventLoopDelay): through the batch worker (the default; it writes the
+ * admin_change rows too), and on the main thread
  * chunked and as one unyielding chunk for comparison (admin changes through the services' own
  * batching journal writer). Two rounds each: the first also pays one-off costs. The client is
  * curl in its own process. Also printed, as floors of the longest stall: JSON.parse of the body
@@ -31,7 +31,7 @@ const ITEMS = Number(process.argv[2] ?? 10_000);
 const run = promisify(execFile);
 const FIRST = 1_000_000;
 
-async function measure(label: string, options: Pick<ServicesDeps, 'batchChunk' | 'batchWorker' | 'announceJournal'>): Promise<void> {
+async function measure(label: string, options: Pick<ServicesDeps, 'batchChunk' | 'batchWorker'>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'doorctl-measure-'));
   const db = openDatabase({ dataDir: dir });
   const clock = systemClock;
@@ -122,6 +122,6 @@ function floors(): void {
 }
 
 floors();
-await measure('batch worker (default: validation and writes off the main thread; admin_change rows written by the worker)', { announceJournal: () => {} });
+await measure('batch worker (default: validation, writes and admin_change rows off the main thread)', {});
 await measure('main thread, chunked (≤1000 items or ≤4 ms of item work per transaction)', { batchWorker: false });
 await measure('main thread, one chunk (no yielding, one transaction)', { batchWorker: false, batchChunk: { maxItems: Number.MAX_SAFE_INTEGER, maxMs: Number.MAX_SAFE_INTEGER } });

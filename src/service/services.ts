@@ -12,7 +12,7 @@ import { createAdminAccountsRepository } from '../storage/admin-accounts.ts';
 import { createApiKeysRepository } from '../storage/api-keys.ts';
 import type { Db } from '../storage/database.ts';
 import { createIdentifiersRepository, type IdentifierCapacity } from '../storage/identifiers.ts';
-import { createJournal, type Journal, type JournalEvent } from '../storage/journal.ts';
+import { createJournal, type Journal } from '../storage/journal.ts';
 import { createJournalWriter } from '../storage/journal-writer.ts';
 import { createSessionsRepository } from '../storage/sessions.ts';
 import { createSettingsRepository } from '../storage/settings.ts';
@@ -56,12 +56,6 @@ export interface ServicesDeps {
    * them on the main thread in chunks (comparisons, tests of the in-process path).
    */
   readonly batchWorker?: false | Pick<BatchWorkerData, 'chunkMs' | 'reportEveryMs'>;
-  /**
-   * Passes on journal events written elsewhere (by the batch worker) to the listeners `journal`
-   * feeds (the daemon's events stream). Given, the batch worker writes its admin_change rows
-   * itself, so the event loop does no journal writes for a batch; absent, they go to `journal`.
-   */
-  readonly announceJournal?: (e: JournalEvent) => void;
 }
 
 function capacityOf(config: Record<string, number>): IdentifierCapacity {
@@ -88,7 +82,7 @@ export function createServices(deps: ServicesDeps) {
       ? undefined
       : createIdentifierBatchWorker({
           dbPath: db.path, capacity: capacityOf(config.capacity), indexSync, journal, mode: settings.mode, clock, logger, ...deps.batchWorker,
-          announce: deps.announceJournal, journalMaxRows: config.journal?.maxRows,
+          journalMaxRows: config.journal?.maxRows,
         });
   return {
     settings,

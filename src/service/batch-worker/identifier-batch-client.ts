@@ -2,8 +2,9 @@
  * The main thread's side of the identifier batch worker: seed 000 batch updates run off the event
  * loop that serves the door readers. The main thread only
  *  - sends the raw items in slices (one structured clone of 10,000 items blocks ~25 ms),
- *  - applies each committed chunk (credential index entries, then admin_change journal events) in
- *    slices of ≤ `sliceMs`, yielding between them,
+ *  - applies each committed chunk (credential index entries, then the admin_change journal events
+ *    the worker wrote with the chunk, passed to `journal` for its listeners only) in slices of
+ *    ≤ `sliceMs`, yielding between them,
  *  - and answers with the reply the worker serialized, once every chunk is applied: when the
  *    caller gets HTTP 200, the changes are durable (the worker commits with synchronous=FULL) and
  *    the index matches the database.
@@ -15,7 +16,7 @@ import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
 import { startWorker } from '../../core/worker-entry.ts';
 import type { IdentifierCapacity } from '../../storage/identifiers.ts';
-import type { JournalEvent } from '../../storage/journal.ts';
+import { alreadyWritten } from '../../storage/journal-writer.ts';
 import { writeTurnOf } from '../../storage/write-turn.ts';
 import type { RepresentationMode } from '../../wiegand/credential-number.ts';
 import type { JournalSink, Principal } from '../auth.ts';
@@ -30,12 +31,6 @@ export const BATCH_WORKER_PATH = 'service/batch-worker/identifier-batch.worker';
 export interface IdentifierBatchWorkerOptions extends Omit<BatchWorkerData, 'journal' | 'turn'> {
   readonly indexSync: Pick<IndexSync, 'savedEntry' | 'removed'>;
   readonly journal: JournalSink;
-  /**
-   * Passes on admin_change events the worker has already written (the daemon's events stream).
-   * Given, the worker writes those rows itself, durable with their chunk, and the main thread
-   * writes nothing; absent, the events go to `journal` on the main thread.
-   */
-  readonly announce?: (e: JournalEvent) => void;
   /** Journal bound, for the rows the worker writes. */
   readonly journalMaxRows?: number;
   /** The representation mode in force when a batch starts (numbers are parsed in it). */
@@ -65,9 +60,8 @@ export function createIdentifierBatchWorker(opts: IdentifierBatchWorkerOptions) 
   const sendSlice = Math.max(1, opts.sendSlice ?? 500);
   const data: BatchWorkerData = {
     dbPath: opts.dbPath, turn: writeTurnOf(opts.dbPath), capacity: opts.capacity, chunkMs: opts.chunkMs, reportEveryMs: opts.reportEveryMs,
-    ...(opts.announce ? { journal: { maxRows: opts.journalMaxRows } } : {}),
+    journal: { maxRows: opts.journalMaxRows },
   };
-  const passOn = opts.announce ?? ((e: JournalEvent) => journal.append(e));
   const jobs = new Map<number, Job>();
   let worker: Worker | undefined;
   let nextId = 1;
@@ -96,7 +90,8 @@ export function createIdentifierBatchWorker(opts: IdentifierBatchWorkerOptions) 
     const steps: Array<() => void> = [
       ...chunk.entries.map((e) => () => indexSync.savedEntry(e)),
       ...chunk.removed.map((id) => () => indexSync.removed(id)),
-      ...chunk.events.map((e) => () => passOn(e)),
+      // Already written by the worker: through the sink for its listeners, not written again.
+      ...chunk.events.map((e) => () => journal.append(alreadyWritten(e))),
     ];
     let start = clock.monotonicUs();
     for (const step of steps) {

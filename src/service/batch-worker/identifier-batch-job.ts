@@ -37,7 +37,7 @@ export interface UpdateJob {
   readonly caller?: Principal;
 }
 
-/** What one committed chunk changed, for the main thread's index and journal (in this order); `events` are already written when the job has a journal. */
+/** What committed chunks changed, for the main thread's index and journal listeners (in this order); `events` are already written. */
 export interface CommittedChunk {
   readonly entries: IdentifierIndexEntry[];
   readonly removed: number[];
@@ -61,8 +61,8 @@ export interface BatchJobOptions {
   readonly reportEveryMs?: number;
   /** Makes every commit so far durable (the worker: fsync of the WAL); called before a chunk is reported. */
   readonly makeDurable: () => void;
-  /** Where the chunk's admin_change events are written before it is reported; absent: the main thread writes them. */
-  readonly journal?: Pick<Journal, 'insertBatch'>;
+  /** Where the chunks' admin_change events are written before they are reported. */
+  readonly journal: Pick<Journal, 'insertBatch'>;
 }
 
 export function createIdentifierBatchJobs(db: Db, opts: BatchJobOptions) {
@@ -83,7 +83,7 @@ export function createIdentifierBatchJobs(db: Db, opts: BatchJobOptions) {
     if (chunk.entries.length === 0 && chunk.removed.length === 0 && chunk.events.length === 0) return;
     const done = chunk;
     chunk = emptyChunk();
-    if (opts.journal && done.events.length > 0) opts.journal.insertBatch(done.events, clock.now());
+    if (done.events.length > 0) opts.journal.insertBatch(done.events, clock.now());
     opts.makeDurable();
     send(done);
   }

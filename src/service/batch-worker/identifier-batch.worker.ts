@@ -39,7 +39,7 @@ const jobs = createIdentifierBatchJobs(db, {
   chunkMs: config.chunkMs,
   reportEveryMs: config.reportEveryMs,
   makeDurable,
-  journal: config.journal ? createJournal(db, { maxRows: config.journal.maxRows }) : undefined,
+  journal: createJournal(db, { maxRows: config.journal.maxRows }),
   validate: (items, i) => checkBatchItem(BatchItemSchema, { list_items: items }, i),
 });
 

@@ -14,11 +14,8 @@ export interface BatchWorkerData {
   readonly turn: Int32Array;
   readonly chunkMs?: number;
   readonly reportEveryMs?: number;
-  /**
-   * Set: the worker writes the admin_change journal rows itself (durable with the chunk) and the
-   * main thread only announces them; unset: the main thread appends them to its journal writer.
-   */
-  readonly journal?: { readonly maxRows?: number };
+  /** The worker writes the admin_change journal rows itself, durable with their chunk (bounded to maxRows). */
+  readonly journal: { readonly maxRows?: number };
 }
 
 export type ToWorker =

@@ -1,0 +1,117 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CredentialIndex } from '../../access/credential-index.ts';
+import { configSchema } from '../../config/config-schema.ts';
+import { systemClock } from '../../core/clock.ts';
+import { silentLogger } from '../../core/logger.ts';
+import { openDatabase, type Db } from '../../storage/database.ts';
+import { createIdentifiersRepository } from '../../storage/identifiers.ts';
+import { createJournalWriter } from '../../storage/journal-writer.ts';
+import { createJournal } from '../../storage/journal.ts';
+import { createUsersRepository } from '../../storage/users.ts';
+import { InvalidInputError } from '../invalid-input.ts';
+import { createIndexSync } from '../index-sync.ts';
+import { createServices, type Services } from '../services.ts';
+import { ADMIN_CHANGE } from '../admin-journal.ts';
+
+const COUNT = 1200; // more than two send slices (500 items each)
+const FIRST = 5_000_000;
+
+function item(i: number, lock = 'first') {
+  return {
+    identifier_number: String(FIRST + i),
+    identifier_owner: { type: 'owner', name: `Owner ${i % 7}` },
+    lock,
+    valid: { time: { is_permanent: false, from: 1_800_000_000, to: 1_900_000_000 + i }, passes: { is_permanent: false, max_passes: 3 } },
+  };
+}
+
+describe('identifier batch worker (a real worker thread on a real SQLite file)', () => {
+  let dir: string;
+  let db: Db;
+  let index: CredentialIndex;
+  let services: Services;
+  let sink: ReturnType<typeof createJournalWriter>;
+  const seen: string[] = [];
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'doorctl-batch-worker-'));
+    db = openDatabase({ dataDir: dir });
+    const users = createUsersRepository(db, systemClock);
+    const identifiers = createIdentifiersRepository(db, { clock: systemClock });
+    db.withTransaction(() => {
+      const owner = users.create({ name: 'Setup', ownerType: 'owner' });
+      if (!owner.ok) throw new Error('setup');
+      for (let i = 0; i < COUNT; i++) identifiers.create({ type: 'card', number: BigInt(FIRST + i), userUuid: owner.value.uuid, lock: 'all' });
+    });
+    index = new CredentialIndex();
+    // The journal sink as in the daemon: a writer of its own, plus listeners.
+    const writer = createJournalWriter(createJournal(db), { clock: systemClock, logger: silentLogger });
+    seen.length = 0;
+    sink = { ...writer, append: (e) => { seen.push(e.type); writer.append(e); } };
+    services = createServices({ db, index, clock: systemClock, logger: silentLogger, config: configSchema.parse({}), journal: sink });
+    services.indexSync.loadAll();
+  });
+
+  afterEach(async () => {
+    await services.identifierBatches?.close();
+    sink.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('updates every item with per-item results in order; the index equals the database; admin_change rows written once by the worker, passed to the sink', async () => {
+    const items = Array.from({ length: COUNT }, (_, i) => item(i));
+    items[3] = { ...item(3), identifier_number: '999' }; // not enrolled
+    const reply = await services.identifierBatches!.update('card', items);
+    if (!reply.ok) throw new Error(reply.error);
+    const results = (JSON.parse(reply.json) as { result: Array<{ identifier_number: string; success: boolean; extended_info: string }> }).result;
+    expect(results).toHaveLength(COUNT);
+    expect(results[3]).toEqual({ identifier_type: 'card', identifier_number: '999', success: false, extended_info: 'entity_not_found' });
+    expect(results.filter((r) => r.success)).toHaveLength(COUNT - 1);
+    expect(results.map((r) => r.identifier_number)).toEqual(items.map((i) => i.identifier_number));
+
+    // A fresh index loaded from the database must hold exactly what the applied chunks put in.
+    const fresh = new CredentialIndex();
+    createIndexSync(db, fresh, silentLogger).loadAll();
+    const rows = db.sqlite.prepare('SELECT rowid AS id, lock, valid_to FROM identifiers').all() as Array<{ id: number; lock: string; valid_to: number | null }>;
+    for (const row of rows) expect(index.get(row.id)).toEqual(fresh.get(row.id));
+    expect(index.get(rows[10]!.id)).toMatchObject({ lock: 'first', maxPasses: 3 });
+
+    sink.flushNow();
+    const changes = db.sqlite.prepare('SELECT COUNT(*) AS n FROM journal WHERE type = ?').get(ADMIN_CHANGE) as { n: number };
+    expect(changes.n).toBe(COUNT - 1);
+    expect(seen.filter((t) => t === ADMIN_CHANGE)).toHaveLength(COUNT - 1);
+  });
+
+  it('an invalid item anywhere: the 400 text names it, and nothing is written', async () => {
+    const before = db.sqlite.prepare('SELECT group_concat(lock) AS l FROM identifiers').get();
+    const items = Array.from({ length: COUNT }, (_, i) => item(i, i === 1100 ? 'nowhere' : 'first'));
+    const reply = await services.identifierBatches!.update('card', items);
+    expect(reply.ok).toBe(false);
+    expect(reply.ok ? '' : reply.error).toMatch(/^Wrong JSON body: .*list_items\[1100\]\.lock/);
+    expect(db.sqlite.prepare('SELECT group_concat(lock) AS l FROM identifiers').get()).toEqual(before);
+  });
+
+  it('a number not valid for the type is an InvalidInputError naming the item, and nothing is written', async () => {
+    const items = Array.from({ length: 20 }, (_, i) => item(i));
+    items[7] = { ...item(7), identifier_number: '12ab' };
+    await expect(services.identifierBatches!.update('card', items)).rejects.toMatchObject({
+      constructor: InvalidInputError,
+      path: ['list_items', 7, 'identifier_number'],
+    });
+    expect(db.sqlite.prepare("SELECT COUNT(*) AS n FROM identifiers WHERE lock = 'first'").get()).toEqual({ n: 0 });
+  });
+
+  it('jobs sent together run one after the other, each with its own results', async () => {
+    const [a, b] = await Promise.all([
+      services.identifierBatches!.update('card', [item(0, 'first')]),
+      services.identifierBatches!.update('card', [item(0, 'second'), item(1, 'second')]),
+    ]);
+    expect(a.ok && JSON.parse(a.json).result).toHaveLength(1);
+    expect(b.ok && JSON.parse(b.json).result).toHaveLength(2);
+    expect(db.sqlite.prepare('SELECT lock FROM identifiers WHERE number = ?').get(String(FIRST))).toEqual({ lock: 'second' });
+  });
+});
