@@ -4,7 +4,8 @@
  * Cross-cutting behaviour: JSON bodies up to `bodyLimit` (10 MB default, enough for a
  * 10,000-identifier batch several times over); malformed JSON is a 400 "Wrong JSON body", never a
  * 500; every error is `{"error": ...}` JSON without stack traces; security headers on every
- * answer; no x-powered-by; request counts and durations in the shared prom-client registry.
+ * answer; no x-powered-by; request counts and durations in the shared prom-client registry;
+ * admission control (admission.ts) so admin load cannot crowd the card path out of the event loop.
  */
 import type { EventEmitter } from 'node:events';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -13,6 +14,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import type { DoorStatus } from '../service/doors.ts';
 import type { Services } from '../service/services.ts';
+import { createAdmission } from './admission.ts';
 import { DOCS_CSP, renderDocsPage } from './docs-page.ts';
 import { ApiError } from './errors.ts';
 import { asApiError, createRouteRegistry, routerFor } from './route-registry.ts';
@@ -151,6 +153,8 @@ export function createApp(opts: AppOptions) {
   app.use(express.json({ limit, type: ['application/json', 'application/*+json', 'text/json'] }));
   // XML bodies (seed 003) arrive as text; the routes that accept XML decode it.
   app.use(express.text({ limit, type: ['application/xml', 'text/xml'] }));
+  // After the body is read (a slow upload must not hold a slot), before any route runs.
+  app.use(createAdmission({}).middleware);
 
   app.get('/openapi.json', (_req, res) => {
     res.json(document);
