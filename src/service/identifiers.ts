@@ -115,6 +115,11 @@ export interface IdentifiersServiceDeps {
   /** Where admin changes are journaled (the daemon's batching journal writer). */
   readonly journal: JournalSink;
   readonly chunk?: Omit<ChunkOptions, 'clock'>;
+  /**
+   * Whether another connection may have written since the last call (SQLite's data_version);
+   * without it, owners read in one batch chunk are read again in the next.
+   */
+  readonly othersWrote?: () => boolean;
 }
 
 type Path = readonly PropertyKey[];
@@ -358,7 +363,9 @@ export function createIdentifiersService(deps: IdentifiersServiceDeps) {
       const owners = createOwnerLookups(users);
       return runInChunks(db, prepared, (p, _i, afterCommit) => itemResult(p, applyUpdate(p, afterCommit, caller, owners)), {
         ...chunkOptions,
-        onChunkStart: owners.clear,
+        onChunkStart: () => {
+          if (deps.othersWrote?.() ?? true) owners.clear();
+        },
       });
     },
 

@@ -89,6 +89,9 @@ export function createIdentifierBatchJobs(db: Db, opts: BatchJobOptions) {
   }
 
   const turn = writeTurnOf(db.path);
+  // Changes only when another connection commits: owners read earlier in the batch are still right otherwise.
+  const dataVersion = db.sqlite.prepare('PRAGMA data_version').pluck();
+  let lastVersion = -1;
   const service = createIdentifiersService({
     db,
     identifiers: createIdentifiersRepository(db, { clock, capacity: opts.capacity }),
@@ -105,6 +108,12 @@ export function createIdentifierBatchJobs(db: Db, opts: BatchJobOptions) {
     clock,
     mode: () => mode,
     journal: { append: (e) => chunk.events.push(e) },
+    othersWrote: () => {
+      const version = dataVersion.get() as number;
+      const changed = version !== lastVersion;
+      lastVersion = version;
+      return changed;
+    },
     chunk: {
       maxMs: opts.chunkMs ?? 20,
       shouldYield: () => othersWaiting(turn),
