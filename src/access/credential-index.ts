@@ -168,11 +168,11 @@ export class CredentialIndex {
     const key = encodeKey(type, value);
     if (key === undefined) return -1;
     const code = TYPE_CODE[type];
-    return typeof key === 'number' ? this.numKeys[code]!.get(key) : (this.strKeys[code]!.get(key) ?? -1);
+    return typeof key === 'number' ? this.numKeys[code]!.get(key, this.cols.keyNum) : (this.strKeys[code]!.get(key) ?? -1);
   }
 
   slotOfId(id: number): number {
-    return Number.isSafeInteger(id) ? this.slotById.get(id) : -1;
+    return Number.isSafeInteger(id) ? this.slotById.get(id, this.cols.id) : -1;
   }
 
   has(id: number): boolean {
@@ -195,7 +195,7 @@ export class CredentialIndex {
     const slot = this.slotOfId(id);
     if (slot < 0) return false;
     this.unmapKey(slot);
-    this.slotById.delete(id);
+    this.slotById.delete(id, this.cols.id);
     this.cols.flags[slot] = 0;
     this.free.push(slot);
     return true;
@@ -234,7 +234,8 @@ export class CredentialIndex {
   /**
    * Replace the whole content with `rows` (start-up, restore). Bad rows are skipped and reported,
    * never thrown. `expected` (e.g. SELECT type, COUNT(*) … GROUP BY type) sizes the columns and
-   * tables once instead of regrowing them, which saves time and transient memory.
+   * tables once instead of regrowing them, which saves time and transient memory. Nothing of a row
+   * object is kept once it has been read, so a source may hand back the same object refilled.
    */
   loadBulk(rows: Iterable<IdentifierRow>, expected: Partial<Record<IdentifierType, number>> = {}): BulkLoadResult {
     this.clear();
@@ -242,10 +243,10 @@ export class CredentialIndex {
     for (const type of IDENTIFIER_TYPE_NAMES) {
       const count = expected[type] ?? 0;
       total += count;
-      this.numKeys[TYPE_CODE[type]]!.reserve(count);
+      this.numKeys[TYPE_CODE[type]]!.reserve(count, this.cols.keyNum);
     }
     if (total > this.capacity) this.grow(total);
-    this.slotById.reserve(total);
+    this.slotById.reserve(total, this.cols.id);
     const rejected: Array<{ id: number; reason: RowError }> = [];
     let loaded = 0;
     for (const row of rows) {
@@ -275,7 +276,7 @@ export class CredentialIndex {
 
     const code = TYPE_CODE[row.type];
     const holder = this.slotOfKey(code, key);
-    const existing = this.slotById.get(row.id);
+    const existing = this.slotById.get(row.id, this.cols.id);
     if (holder >= 0 && holder !== existing) return 'number_taken';
 
     let slot: number;
@@ -284,7 +285,9 @@ export class CredentialIndex {
       if (holder < 0) this.unmapKey(slot);
     } else {
       slot = this.allocSlot();
-      this.slotById.set(row.id, slot);
+      // The tables read each slot's key from its column: write it before mapping.
+      this.cols.id[slot] = row.id;
+      this.slotById.set(row.id, slot, this.cols.id);
     }
     if (holder < 0) this.mapKey(code, key, slot);
 
@@ -307,13 +310,13 @@ export class CredentialIndex {
   }
 
   private slotOfKey(code: number, key: LookupKey): number {
-    return typeof key === 'number' ? this.numKeys[code]!.get(key) : (this.strKeys[code]!.get(key) ?? -1);
+    return typeof key === 'number' ? this.numKeys[code]!.get(key, this.cols.keyNum) : (this.strKeys[code]!.get(key) ?? -1);
   }
 
   private mapKey(code: number, key: LookupKey, slot: number): void {
     if (typeof key === 'number') {
-      this.numKeys[code]!.set(key, slot);
       this.cols.keyNum[slot] = key;
+      this.numKeys[code]!.set(key, slot, this.cols.keyNum);
     } else {
       this.strKeys[code]!.set(key, slot);
       this.cols.keyNum[slot] = NaN;
@@ -329,7 +332,7 @@ export class CredentialIndex {
   private unmapKey(slot: number): void {
     const code = this.cols.type[slot]!;
     const key = this.keyAt(slot);
-    if (typeof key === 'number') this.numKeys[code]!.delete(key);
+    if (typeof key === 'number') this.numKeys[code]!.delete(key, this.cols.keyNum);
     else {
       this.strKeys[code]!.delete(key);
       this.slotText.delete(slot);

@@ -1,25 +1,30 @@
 /**
- * A hash table from safe-integer keys to non-negative int32 values, in two typed arrays.
+ * A hash table from safe-integer keys to slots, where each slot's key already lives in a column
+ * the caller owns (`keys[slot] === key`): the table stores only slot + 1 per bucket.
  *
  * Why not Map<number, number>: keys above 2^30 are boxed heap numbers, and on Node 20 filling a
  * Map with a million of them costs over a second and ~35 bytes per entry of GC-managed heap. This
  * table uses open addressing with linear probing (load ≤ 0.6) and backward-shift deletion (no
- * tombstones), 12 bytes per bucket, nothing for the garbage collector to trace.
+ * tombstones) in one Int32Array: 4 bytes per bucket, ~7 MB for a million entries, nothing for the
+ * garbage collector to trace. (It used to keep its own copy of every key, 12 bytes per bucket;
+ * the credential index already holds each key in a column, so the copy was 2 × 16 MB at 1,000,000
+ * identifiers for nothing.) Every call takes the key column, because the caller replaces it when
+ * it grows.
  */
 const TWO_32 = 4294967296;
 const MAX_LOAD = 0.6;
 
+export type KeyColumn = ArrayLike<number>;
+
 export class NumericKeyTable {
-  private keys: Float64Array;
-  /** value + 1; 0 marks an empty bucket. */
-  private vals: Int32Array;
+  /** slot + 1; 0 marks an empty bucket. */
+  private slots: Int32Array;
   private mask: number;
   private count = 0;
 
   constructor(expected = 16) {
     const buckets = NumericKeyTable.bucketsFor(expected);
-    this.keys = new Float64Array(buckets);
-    this.vals = new Int32Array(buckets);
+    this.slots = new Int32Array(buckets);
     this.mask = buckets - 1;
   }
 
@@ -42,72 +47,66 @@ export class NumericKeyTable {
   }
 
   /** The bucket holding `key`, or the empty bucket where it would go. */
-  private find(key: number): number {
+  private find(key: number, keys: KeyColumn): number {
     let i = this.home(key);
-    while (this.vals[i] !== 0 && this.keys[i] !== key) i = (i + 1) & this.mask;
+    for (let s = this.slots[i]!; s !== 0 && keys[s - 1] !== key; s = this.slots[i]!) i = (i + 1) & this.mask;
     return i;
   }
 
-  /** The value for key, or -1. */
-  get(key: number): number {
-    const i = this.find(key);
-    return this.vals[i]! - 1;
+  /** The slot for key, or -1. */
+  get(key: number, keys: KeyColumn): number {
+    return this.slots[this.find(key, keys)]! - 1;
   }
 
-  /** value must be an int32 ≥ 0. */
-  set(key: number, value: number): void {
-    let i = this.find(key);
-    if (this.vals[i] === 0) {
+  /** Maps key to slot (an int32 ≥ 0); `keys[slot]` must already be `key`. */
+  set(key: number, slot: number, keys: KeyColumn): void {
+    let i = this.find(key, keys);
+    if (this.slots[i] === 0) {
       if (this.count + 1 > (this.mask + 1) * MAX_LOAD) {
-        this.resize((this.mask + 1) * 2);
-        i = this.find(key);
+        this.resize((this.mask + 1) * 2, keys);
+        i = this.find(key, keys);
       }
       this.count++;
-      this.keys[i] = key;
     }
-    this.vals[i] = value + 1;
+    this.slots[i] = slot + 1;
   }
 
-  delete(key: number): boolean {
-    let i = this.find(key);
-    if (this.vals[i] === 0) return false;
+  /** Unmaps key; call while `keys` still holds it at its slot. */
+  delete(key: number, keys: KeyColumn): boolean {
+    let i = this.find(key, keys);
+    if (this.slots[i] === 0) return false;
     this.count--;
     // Backward shift: pull later members of the probe run into the hole so lookups never stop early.
-    for (let j = (i + 1) & this.mask; this.vals[j] !== 0; j = (j + 1) & this.mask) {
-      const h = this.home(this.keys[j]!);
+    for (let j = (i + 1) & this.mask; this.slots[j] !== 0; j = (j + 1) & this.mask) {
+      const h = this.home(keys[this.slots[j]! - 1]!);
       const between = i <= j ? i < h && h <= j : i < h || h <= j;
       if (!between) {
-        this.keys[i] = this.keys[j]!;
-        this.vals[i] = this.vals[j]!;
+        this.slots[i] = this.slots[j]!;
         i = j;
       }
     }
-    this.vals[i] = 0;
+    this.slots[i] = 0;
     return true;
   }
 
   clear(): void {
-    this.vals.fill(0);
+    this.slots.fill(0);
     this.count = 0;
   }
 
   /** Make room for `entries` without further rehashing (bulk load). */
-  reserve(entries: number): void {
+  reserve(entries: number, keys: KeyColumn): void {
     const buckets = NumericKeyTable.bucketsFor(entries);
-    if (buckets > this.mask + 1) this.resize(buckets);
+    if (buckets > this.mask + 1) this.resize(buckets, keys);
   }
 
-  private resize(buckets: number): void {
-    const oldKeys = this.keys;
-    const oldVals = this.vals;
-    this.keys = new Float64Array(buckets);
-    this.vals = new Int32Array(buckets);
+  private resize(buckets: number, keys: KeyColumn): void {
+    const old = this.slots;
+    this.slots = new Int32Array(buckets);
     this.mask = buckets - 1;
-    for (let j = 0; j < oldVals.length; j++) {
-      if (oldVals[j] === 0) continue;
-      const i = this.find(oldKeys[j]!);
-      this.keys[i] = oldKeys[j]!;
-      this.vals[i] = oldVals[j]!;
+    for (let j = 0; j < old.length; j++) {
+      const s = old[j]!;
+      if (s !== 0) this.slots[this.find(keys[s - 1]!, keys)] = s;
     }
   }
 }

@@ -80,27 +80,35 @@ function toIndexRow(e: IdentifierIndexEntry): IndexRow {
   };
 }
 
-/** The index rows of one start-up chunk (built from its compact columns, no entry in between). */
+type MutableIndexRow = { -readonly [K in keyof IndexRow]: IndexRow[K] };
+
+/**
+ * The index rows of one start-up chunk, built from its compact columns. One row object is refilled
+ * for every identifier (loadBulk keeps nothing of a row once it has read it): a million short-lived
+ * objects would cost ~0.5 s and grow the heap by tens of MB that the process then keeps.
+ */
 function* chunkIndexRows(c: IdentifierIndexChunk): Generator<IndexRow> {
+  const row: MutableIndexRow = {
+    id: 0, type: 'card', value: 0, lock: 'all', validFrom: null, validTo: null, maxPasses: null,
+    passesUsed: 0, enabled: true, hasPin: false, ownerId: null, timeProfileId: null,
+  };
   for (let i = 0; i < c.id.length; i++) {
     const p = c.packed[i]!;
-    const type = typeOfPacked(p) as IdentifierType;
     const n = c.number[i]!;
     const x = c.extra[i]!;
-    yield {
-      id: c.id[i]!,
-      type,
-      value: typeof n === 'number' ? n : valueFromStored(type, n),
-      lock: lockOfPacked(p) as LockScope,
-      validFrom: x === 0 ? null : msOf(x[0]),
-      validTo: x === 0 ? null : msOf(x[1]),
-      maxPasses: x === 0 ? null : x[2],
-      passesUsed: x === 0 ? 0 : x[3],
-      enabled: enabledOfPacked(p) === 1,
-      hasPin: hasPinOfPacked(p) === 1,
-      ownerId: c.ownerId[i]!,
-      timeProfileId: x === 0 ? null : x[4],
-    };
+    row.id = c.id[i]!;
+    row.type = typeOfPacked(p) as IdentifierType;
+    row.value = typeof n === 'number' ? n : valueFromStored(row.type, n);
+    row.lock = lockOfPacked(p) as LockScope;
+    row.validFrom = x === 0 ? null : msOf(x[0]);
+    row.validTo = x === 0 ? null : msOf(x[1]);
+    row.maxPasses = x === 0 ? null : x[2];
+    row.passesUsed = x === 0 ? 0 : x[3];
+    row.enabled = enabledOfPacked(p) === 1;
+    row.hasPin = hasPinOfPacked(p) === 1;
+    row.ownerId = c.ownerId[i]!;
+    row.timeProfileId = x === 0 ? null : x[4];
+    yield row;
   }
 }
 

@@ -46,7 +46,7 @@ export interface ParallelLoadOptions {
   readonly stallMs: number;
 }
 
-export const DEFAULT_PARALLEL_LOAD: ParallelLoadOptions = { parallelFromRows: 100_000, chunkRows: 16_384, ownShare: 0.3, stallMs: 20_000 };
+export const DEFAULT_PARALLEL_LOAD: ParallelLoadOptions = { parallelFromRows: 100_000, chunkRows: 4096, ownShare: 0.3, stallMs: 20_000 };
 
 /** Waits for the worker's next message; undefined after `stallMs` without one. */
 function nextMessage(port: MessagePort, posted: Int32Array, taken: number, stallMs: number): LoadWorkerMessage | undefined {
