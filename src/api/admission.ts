@@ -9,8 +9,10 @@
  *   event-loop scheduling, not time, so it does not go through the Clock (tests on a ManualClock
  *   still get their answers).
  * - At most `maxActive` admitted requests may be unanswered at once, so handlers that continue
- *   over several turns (chunked batches) cannot pile up work in one turn either. A request is
+ *   over several turns cannot pile up their continuations in one turn either. A request is
  *   answered once its headers are out (an event stream stays open but costs nothing per turn).
+ *   A handler waiting on work off the loop (the batch worker) holds its slot too, so the limit
+ *   must not be tiny, or a couple of long batch PUTs would hold up every read.
  * - A request whose client went away while queued is dropped, never run.
  * - Past `maxQueued` waiting requests the answer is an immediate 503 with Retry-After.
  */
@@ -20,7 +22,7 @@ import { ApiError } from './errors.ts';
 export interface AdmissionOptions {
   /** Runs `fn` in a later event-loop turn. Default setImmediate; tests step turns by hand. */
   readonly nextTurn?: (fn: () => void) => void;
-  /** Admitted requests not yet answered, at most. Default 2. */
+  /** Admitted requests not yet answered, at most. Default 8. */
   readonly maxActive?: number;
   /** Requests waiting for admission, at most; beyond, 503. Default 512. */
   readonly maxQueued?: number;
@@ -45,7 +47,7 @@ interface Waiting {
 
 export function createAdmission(opts: AdmissionOptions) {
   const nextTurn = opts.nextTurn ?? ((fn: () => void) => void setImmediate(fn));
-  const maxActive = Math.max(1, opts.maxActive ?? 2);
+  const maxActive = Math.max(1, opts.maxActive ?? 8);
   const maxQueued = Math.max(1, opts.maxQueued ?? 512);
   const queue: Waiting[] = [];
   let head = 0;
