@@ -6,7 +6,9 @@
  * chunked and as one unyielding chunk for comparison (admin changes through the services' own
  * batching journal writer). Two rounds each: the first also pays one-off costs. The client is
  * curl in its own process. Also printed, as floors of the longest stall: JSON.parse of the body
- * (express parses it in one go, on the main thread) and the commit latency of this disk.
+ * (express parses it in one go, on the main thread) and the commit latency of this disk. While a
+ * batch runs, the event loop also commits a pass every 10 ms (the card path's write before the
+ * relay) and its duration is printed: how long a main-thread writer waits for the lock.
  *
  *   node --import tsx src/api/measure-batch.ts [items]
  */
@@ -68,6 +70,15 @@ async function measure(label: string, options: Pick<ServicesDeps, 'batchChunk' |
     const bodyFile = join(dir, 'body.json');
     writeFileSync(bodyFile, body);
 
+    // A limited-pass commit on the event loop every 10 ms, as the card path makes before the relay:
+    // how long does it wait for the write lock while the batch writes?
+    const passWaits: number[] = [];
+    const passUid = identifiers.locate('card', BigInt(FIRST))!.uid;
+    const passTimer = setInterval(() => {
+      const t = performance.now();
+      services.repositories.identifiers.consumePass(passUid, Date.now());
+      passWaits.push(performance.now() - t);
+    }, 10);
     const h = monitorEventLoopDelay({ resolution: 1 });
     h.enable();
     const cpu0 = process.cpuUsage();
@@ -79,13 +90,16 @@ async function measure(label: string, options: Pick<ServicesDeps, 'batchChunk' |
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     h.disable();
+    clearInterval(passTimer);
+    passWaits.sort((a, b) => a - b);
     const status = stdout.slice(stdout.lastIndexOf('\n') + 1);
     const result = JSON.parse(stdout.slice(0, stdout.lastIndexOf('\n'))) as { result?: Array<{ success: boolean }> };
     if (!result.result) throw new Error(`HTTP ${status}: ${stdout.slice(0, 300)}`);
     const ok = result.result.filter((r) => r.success).length;
     console.log(
       `${label}, round ${round}: ${ITEMS} items (${(body.length / 1e6).toFixed(1)} MB) HTTP ${status}, ${ok} updated in ${ms.toFixed(0)} ms ` +
-        `(${((ms * 1000) / ITEMS).toFixed(0)} µs/item), process CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms; event loop delay max ${(h.max / 1e6).toFixed(1)} ms, p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms`,
+        `(${((ms * 1000) / ITEMS).toFixed(0)} µs/item), process CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms; event loop delay max ${(h.max / 1e6).toFixed(1)} ms, p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms; ` +
+        `pass commit on the event loop (n=${passWaits.length}) p99 ${passWaits[Math.floor((passWaits.length - 1) * 0.99)]?.toFixed(1)} ms, max ${passWaits.at(-1)?.toFixed(1)} ms`,
     );
   }
   server.close();

@@ -34,6 +34,11 @@ export interface ChunkOptions {
   readonly pause?: () => Promise<void>;
   /** Checked after each item: true ends the chunk now (commit), e.g. another thread waits for the write lock. */
   readonly shouldYield?: () => boolean;
+  /**
+   * Ask another thread writing the file (the batch worker) to let go of the lock for each chunk
+   * (storage/write-turn.ts). Default true, for the event loop; the worker itself sets false.
+   */
+  readonly claimTurn?: boolean;
 }
 
 export type AfterCommit = (action: () => void) => void;
@@ -68,14 +73,17 @@ export async function runInChunks<I, R>(
     const pending: Array<() => void> = [];
     const queue: AfterCommit = (action) => pending.push(action);
     const startUs = opts.clock.monotonicUs();
-    writeTransaction(db, () => {
-      const end = Math.min(items.length, next + maxItems);
-      while (next < end) {
-        results.push(processItem(items[next]!, next, queue));
-        next++;
-        if (opts.clock.monotonicUs() - startUs >= maxUs || opts.shouldYield?.()) break;
-      }
-    });
+    const chunk = () =>
+      writeTransaction(db, () => {
+        const end = Math.min(items.length, next + maxItems);
+        while (next < end) {
+          results.push(processItem(items[next]!, next, queue));
+          next++;
+          if (opts.clock.monotonicUs() - startUs >= maxUs || opts.shouldYield?.()) break;
+        }
+      });
+    if (opts.claimTurn ?? true) claim(writeTurnOf(db.path), chunk);
+    else chunk();
     for (const action of pending) action();
   }
   return results;

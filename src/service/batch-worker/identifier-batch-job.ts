@@ -117,6 +117,7 @@ export function createIdentifierBatchJobs(db: Db, opts: BatchJobOptions) {
     chunk: {
       maxMs: opts.chunkMs ?? 20,
       shouldYield: () => othersWaiting(turn),
+      claimTurn: false,
       pause: async () => {
         flush(false);
         await setImmediatePromise();
