@@ -56,11 +56,9 @@ export function registerIdentifierRoutes(registry: RouteRegistry, services: Serv
         return { body: { result: [ids.updateOne(query.type, query.number, body as z.infer<typeof SingleUpdateSchema>, principal)] } };
       }
       const listItems = (body as { list_items: unknown[] }).list_items;
-      if (services.identifierBatches) {
-        const reply = await services.identifierBatches.update(query.type, listItems, principal);
-        if (!reply.ok) throw new ApiError(400, reply.error);
-        return { body: new JsonText(reply.json) };
-      }
+      const reply = await services.identifierBatches?.update(query.type, listItems, principal);
+      if (reply?.kind === 'done') return { body: new JsonText(reply.json) };
+      if (reply?.kind === 'invalid') throw new ApiError(400, reply.error);
       const items = await parseBatchItems(BatchItemSchema, { list_items: listItems });
       return { body: { result: await ids.updateBatch(query.type, items, principal) } };
     },

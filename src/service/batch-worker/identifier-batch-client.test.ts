@@ -66,7 +66,7 @@ describe('identifier batch worker (a real worker thread on a real SQLite file)',
     const items = Array.from({ length: COUNT }, (_, i) => item(i));
     items[3] = { ...item(3), identifier_number: '999' }; // not enrolled
     const reply = await services.identifierBatches!.update('card', items);
-    if (!reply.ok) throw new Error(reply.error);
+    if (reply.kind !== 'done') throw new Error(JSON.stringify(reply));
     const results = (JSON.parse(reply.json) as { result: Array<{ identifier_number: string; success: boolean; extended_info: string }> }).result;
     expect(results).toHaveLength(COUNT);
     expect(results[3]).toEqual({ identifier_type: 'card', identifier_number: '999', success: false, extended_info: 'entity_not_found' });
@@ -90,8 +90,8 @@ describe('identifier batch worker (a real worker thread on a real SQLite file)',
     const before = db.sqlite.prepare('SELECT group_concat(lock) AS l FROM identifiers').get();
     const items = Array.from({ length: COUNT }, (_, i) => item(i, i === 1100 ? 'nowhere' : 'first'));
     const reply = await services.identifierBatches!.update('card', items);
-    expect(reply.ok).toBe(false);
-    expect(reply.ok ? '' : reply.error).toMatch(/^Wrong JSON body: .*list_items\[1100\]\.lock/);
+    expect(reply.kind).toBe('invalid');
+    expect(reply.kind === 'invalid' ? reply.error : '').toMatch(/^Wrong JSON body: .*list_items\[1100\]\.lock/);
     expect(db.sqlite.prepare('SELECT group_concat(lock) AS l FROM identifiers').get()).toEqual(before);
   });
 
@@ -105,13 +105,25 @@ describe('identifier batch worker (a real worker thread on a real SQLite file)',
     expect(db.sqlite.prepare("SELECT COUNT(*) AS n FROM identifiers WHERE lock = 'first'").get()).toEqual({ n: 0 });
   });
 
+  it('an item nested too deep to copy to the worker: nothing is sent or written, the caller validates on the event loop', async () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 50_000; i++) deep = [deep];
+    const items: unknown[] = Array.from({ length: 700 }, (_, i) => item(i));
+    items[650] = { ...item(650), identifier_owner: deep };
+    expect(await services.identifierBatches!.update('card', items)).toEqual({ kind: 'untransferable' });
+    expect(db.sqlite.prepare("SELECT COUNT(*) AS n FROM identifiers WHERE lock = 'first'").get()).toEqual({ n: 0 });
+    // The worker is still usable and dropped the slices it had received.
+    const next = await services.identifierBatches!.update('card', [item(0)]);
+    expect(next.kind === 'done' && JSON.parse(next.json).result).toHaveLength(1);
+  });
+
   it('jobs sent together run one after the other, each with its own results', async () => {
     const [a, b] = await Promise.all([
       services.identifierBatches!.update('card', [item(0, 'first')]),
       services.identifierBatches!.update('card', [item(0, 'second'), item(1, 'second')]),
     ]);
-    expect(a.ok && JSON.parse(a.json).result).toHaveLength(1);
-    expect(b.ok && JSON.parse(b.json).result).toHaveLength(2);
+    expect(a.kind === 'done' && JSON.parse(a.json).result).toHaveLength(1);
+    expect(b.kind === 'done' && JSON.parse(b.json).result).toHaveLength(2);
     expect(db.sqlite.prepare('SELECT lock FROM identifiers WHERE number = ?').get(String(FIRST))).toEqual({ lock: 'second' });
   });
 });

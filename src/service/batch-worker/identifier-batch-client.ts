@@ -43,8 +43,16 @@ export interface IdentifierBatchWorkerOptions extends Omit<BatchWorkerData, 'jou
   readonly sendSlice?: number;
 }
 
-/** The serialized reply `{"result":[...]}`, or the 400 text of the first invalid item (nothing written). */
-export type BatchReply = { readonly ok: true; readonly json: string } | { readonly ok: false; readonly error: string };
+/**
+ * `done`: the serialized reply `{"result":[...]}`; `invalid`: the 400 text of the first invalid
+ * item (nothing written); `untransferable`: an item cannot be copied to the worker (nested
+ * deeper than structured clone goes — no valid item is), nothing sent or written: validate on the
+ * event loop instead, which names the item.
+ */
+export type BatchReply =
+  | { readonly kind: 'done'; readonly json: string }
+  | { readonly kind: 'invalid'; readonly error: string }
+  | { readonly kind: 'untransferable' };
 
 interface Job {
   applied: Promise<void>;
@@ -111,10 +119,10 @@ export function createIdentifierBatchWorker(opts: IdentifierBatchWorkerOptions) 
         job.applied = job.applied.then(() => apply(m.chunk));
         return;
       case 'done':
-        void job.applied.then(() => job.resolve({ ok: true, json: m.json }), job.reject);
+        void job.applied.then(() => job.resolve({ kind: 'done', json: m.json }), job.reject);
         return;
       case 'invalid':
-        job.resolve({ ok: false, error: m.error });
+        job.resolve({ kind: 'invalid', error: m.error });
         return;
       case 'input':
         void job.applied.then(() => job.reject(new InvalidInputError(m.location, m.path, m.reason)), job.reject);
@@ -136,7 +144,13 @@ export function createIdentifierBatchWorker(opts: IdentifierBatchWorkerOptions) 
       try {
         for (let s = 0; s < items.length; s += sendSlice) {
           if (s > 0) await yieldToLoop();
-          w.postMessage({ kind: 'items', id, items: items.slice(s, s + sendSlice) } satisfies ToWorker);
+          try {
+            w.postMessage({ kind: 'items', id, items: items.slice(s, s + sendSlice) } satisfies ToWorker);
+          } catch (err) {
+            if (!(err instanceof RangeError)) throw err;
+            w.postMessage({ kind: 'drop', id } satisfies ToWorker);
+            return { kind: 'untransferable' };
+          }
         }
         w.postMessage({ kind: 'run', id, type, mode: opts.mode(), ...(caller ? { caller: { ...caller } } : {}) } satisfies ToWorker);
         return await reply;

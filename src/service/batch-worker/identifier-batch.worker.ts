@@ -64,6 +64,8 @@ port.on('message', (m: ToWorker) => {
     const list = received.get(m.id);
     if (list) list.push(...m.items);
     else received.set(m.id, m.items);
+  } else if (m.kind === 'drop') {
+    received.delete(m.id);
   } else {
     queue = queue.then(() => run(m));
   }

@@ -21,7 +21,9 @@ export interface BatchWorkerData {
 export type ToWorker =
   /** Raw request items, sent in slices so no single structured clone blocks the main thread. */
   | { readonly kind: 'items'; readonly id: number; readonly items: unknown[] }
-  | { readonly kind: 'run'; readonly id: number; readonly type: IdentifierType; readonly mode: RepresentationMode; readonly caller?: Principal };
+  | { readonly kind: 'run'; readonly id: number; readonly type: IdentifierType; readonly mode: RepresentationMode; readonly caller?: Principal }
+  /** The items could not all be sent (see BatchReply 'untransferable'): forget those received. */
+  | { readonly kind: 'drop'; readonly id: number };
 
 export type FromWorker =
   | { readonly kind: 'chunk'; readonly id: number; readonly chunk: CommittedChunk }
