@@ -6,7 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import { workerData } from 'node:worker_threads';
-import { createIdentifierIndexReader } from './identifier-index-reader.ts';
+import { SCAN_CACHE_PRAGMA, createIdentifierIndexReader } from './identifier-index-reader.ts';
 import type { LoadWorkerData, LoadWorkerMessage } from './identifier-index-parallel.ts';
 
 const { path, after, chunkRows, port, signal } = workerData as LoadWorkerData;
@@ -20,6 +20,7 @@ function post(m: LoadWorkerMessage): void {
 
 try {
   const sqlite = new Database(path, { readonly: true, fileMustExist: true });
+  sqlite.pragma(SCAN_CACHE_PRAGMA);
   try {
     for (const raw of createIdentifierIndexReader({ sqlite }, chunkRows).rawChunks(after)) post({ raw });
   } finally {

@@ -18,7 +18,7 @@ import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:wor
 import type { Logger } from '../core/logger.ts';
 import { startWorker } from '../core/worker-entry.ts';
 import type { Db } from './database.ts';
-import { LAST_ROWID, parseIndexChunk, type IdentifierIndexChunk, type IdentifierIndexReader, type RawIndexChunk } from './identifier-index-reader.ts';
+import { LAST_ROWID, SCAN_CACHE_PRAGMA, parseIndexChunk, type IdentifierIndexChunk, type IdentifierIndexReader, type RawIndexChunk } from './identifier-index-reader.ts';
 
 export interface LoadWorkerData {
   readonly path: string;
@@ -64,6 +64,16 @@ function nextMessage(port: MessagePort, posted: Int32Array, taken: number, stall
 
 /** Every identifier's chunk in rowid order, the upper part read by a worker when the table is large. */
 export function* loadChunks(db: Db, reader: IdentifierIndexReader, logger: Logger, opts: ParallelLoadOptions = DEFAULT_PARALLEL_LOAD): Generator<IdentifierIndexChunk> {
+  const cacheSize = db.sqlite.pragma('cache_size', { simple: true }) as number;
+  db.sqlite.pragma(SCAN_CACHE_PRAGMA);
+  try {
+    yield* splitChunks(db, reader, logger, opts);
+  } finally {
+    db.sqlite.pragma(`cache_size = ${cacheSize}`);
+  }
+}
+
+function* splitChunks(db: Db, reader: IdentifierIndexReader, logger: Logger, opts: ParallelLoadOptions): Generator<IdentifierIndexChunk> {
   const range = reader.rowids();
   // The rowid span stands in for the row count (rowids are dense unless many rows were deleted).
   if (!range || range.max - range.min + 1 < opts.parallelFromRows) {

@@ -144,6 +144,15 @@ const DEFAULT_CHUNK_ROWS = 16_384;
 /** A chunk as SQLite returns it: one JSON array per column of IdentifierIndexChunk (cheap to pass between threads). */
 export type RawIndexChunk = readonly string[];
 
+/**
+ * The page cache for the start-up scan (set on the connection for the scan, then restored).
+ * better-sqlite3's default cache is 16 MB per connection, and a scan of a large table fills it with
+ * pages nobody reads again: at 1,000,000 identifiers that kept ~16 MB resident per connection for
+ * the rest of the process's life. 2 MB still holds the b-tree's interior pages and the users and
+ * time_profiles indexes the owner/profile lookups walk for every row.
+ */
+export const SCAN_CACHE_PRAGMA = 'cache_size = -2048';
+
 /** Rowid bound meaning "no upper bound". */
 export const LAST_ROWID = Number.MAX_SAFE_INTEGER;
 
