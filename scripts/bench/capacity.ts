@@ -1,9 +1,9 @@
 /**
  * Capacity: 1,000,000 card identifiers written straight into a database file created by
  * openDatabase (same schema, owners in `users`, one prepared INSERT in one transaction), then the
- * real daemon started on it as a child process: time from spawn to "controller running" (the
- * index is loaded before that line), and the process's resident memory then (VmRSS; VmHWM is
- * the peak during start-up).
+ * real daemon started on it as a child process (the built dist/cli/bin.js, as it ships): time from
+ * spawn to "controller running" (the whole index is loaded, and readers can decide, before that
+ * line), and the process's resident memory then (VmRSS; VmHWM is the peak during start-up).
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -100,7 +100,7 @@ export const capacity: Figure = {
           ...(empty ? [{ figure: 'capacity: same daemon, empty database', measured: `${empty.startS.toFixed(2)} s to ready, RSS ${empty.rssMb.toFixed(0)} MB`, target: 'context', met: null }] : []),
         ],
         data: { identifiers: count, fillS, startS, indexLoadMs: load.ms, rssMb, peakMb, empty },
-        notes: [`${n} identifiers inserted in ${fillS.toFixed(1)} s (one transaction); RSS read 2 s (smoke: 0.5 s) after ready from /proc/<pid>/status (MB = MiB).`],
+        notes: [`${n} identifiers inserted in ${fillS.toFixed(1)} s (one transaction); daemon run from the bundle (dist/cli/bin.js); RSS read 2 s (smoke: 0.5 s) after ready from /proc/<pid>/status (MB = MiB).`],
       };
     } finally {
       dir.remove();
