@@ -138,3 +138,31 @@ describe('transactions', () => {
     expect(rows()).toEqual([]);
   });
 });
+
+describe('write transactions against another connection', () => {
+  it('hold the write lock from BEGIN, so a read-then-write cannot be overtaken by a commit elsewhere', () => {
+    const dataDir = temp.dir();
+    const db = temp.open({ dataDir });
+    db.sqlite.prepare("INSERT INTO settings (key, value_json, updated_at) VALUES ('k', '1', 0)").run();
+    const other = new Database(db.path, { timeout: 0 });
+    try {
+      const otherWrite = other.prepare("UPDATE settings SET value_json = '2' WHERE key = 'k'");
+      const result = db.withTransaction(() => {
+        const seen = db.sqlite.prepare("SELECT value_json FROM settings WHERE key = 'k'").pluck().get();
+        // A deferred transaction would let this commit, then fail its own write with SQLITE_BUSY.
+        expect(() => otherWrite.run()).toThrow(/locked|busy/i);
+        db.sqlite.prepare("UPDATE settings SET value_json = '3' WHERE key = 'k'").run();
+        return seen;
+      });
+      expect(result).toBe('1');
+      expect(other.prepare("SELECT value_json FROM settings WHERE key = 'k'").pluck().get()).toBe('3');
+      const attempted = db.attempt(() => {
+        expect(() => otherWrite.run()).toThrow(/locked|busy/i);
+        return success(1);
+      });
+      expect(attempted.ok).toBe(true);
+    } finally {
+      other.close();
+    }
+  });
+});

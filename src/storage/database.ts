@@ -117,8 +117,11 @@ function makeDb(sqlite: Sqlite, path: string, schemaVersion: number): Db {
     sqlite,
     path,
     schemaVersion,
+    // IMMEDIATE: take the write lock at BEGIN. A deferred transaction that has read cannot upgrade
+    // once another connection (the batch worker) has committed: SQLite answers SQLITE_BUSY at once
+    // instead of waiting, which surfaced as a 500 on admin writes during a batch import.
     withTransaction<T>(fn: () => T): T {
-      return sqlite.transaction(fn)();
+      return sqlite.transaction(fn).immediate();
     },
     attempt<T>(fn: () => RepoResult<T>): RepoResult<T> {
       try {
@@ -126,7 +129,7 @@ function makeDb(sqlite: Sqlite, path: string, schemaVersion: number): Db {
           const result = fn();
           if (!result.ok) throw new RolledBack(result);
           return result;
-        })();
+        }).immediate();
       } catch (err) {
         if (err instanceof RolledBack) return err.result as RepoResult<T>;
         throw err;
