@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,23 @@ describe('SimGpioPort outputs', () => {
     expect(state.pins['17']).toMatchObject({ level: 0, changedAtMs: clock.now() });
     expect(relay.read()).toBe(0);
     expect(port.level(17)).toBe(0);
+  });
+
+  it('rewrites the file in place in whole 4 KiB pages, growing with the pin table', async () => {
+    const stateFile = tempStateFile();
+    const port = new SimGpioPort({ clock: new ManualClock(), stateFile });
+    port.output(17, 1);
+    expect(statSync(stateFile).size).toBe(4096);
+    const lines = Array.from({ length: 60 }, (_, i) => port.output(100 + i, 0));
+    const grown = statSync(stateFile).size;
+    expect(grown % 4096).toBe(0);
+    expect(grown).toBeGreaterThan(4096);
+    for (const l of lines) l.write(1);
+    await port.close();
+    const state = readSimGpioState(stateFile);
+    expect(Object.keys(state.pins)).toHaveLength(61);
+    expect(state.pins['159']).toMatchObject({ level: 1, claimed: false });
+    expect(state.seq).toBe(port.transitions().length);
   });
 
   it('logs and emits only real changes', () => {
