@@ -158,7 +158,7 @@ describe('write transactions against another connection', () => {
       expect(other.prepare("SELECT value_json FROM settings WHERE key = 'k'").pluck().get()).toBe('3');
       const attempted = db.attempt(() => {
         expect(() => otherWrite.run()).toThrow(/locked|busy/i);
-        return success(1);
+        return success('updated', 1);
       });
       expect(attempted.ok).toBe(true);
     } finally {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { isLog, REPO_ROOT, spawnDaemon, tempDir, writeConfig, type ChildDaemon } from '../support/daemon-harness.ts';
 
 export const FULL = process.env.RELIABILITY === 'full';
+const LARGER_THAN_CI = FULL || Object.keys(process.env).some((k) => k.startsWith('RELIABILITY_') && k !== 'RELIABILITY_SEED');
 
 /**
  * A campaign size: `ci` inside `npm test`, `full` under RELIABILITY=full; `RELIABILITY_<NAME>`
@@ -29,7 +30,6 @@ export function campaignSize(name: string, ci: number, full: number): number {
  */
 export const timeoutFor = (cases: number, perCaseMs: number, slackMs = 60_000) =>
   Math.ceil((cases * perCaseMs + slackMs) * (LARGER_THAN_CI ? 4 : 1));
-const LARGER_THAN_CI = FULL || Object.keys(process.env).some((k) => k.startsWith('RELIABILITY_') && k !== 'RELIABILITY_SEED');
 
 /** Every secret a campaign hands to the daemon, checked against every line the daemon logged. */
 export class SecretRegistry {
