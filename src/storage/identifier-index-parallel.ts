@@ -10,9 +10,10 @@
  * thread blocks on it with Atomics.wait, then takes the message with receiveMessageOnPort.
  *
  * Consistency: the two connections read separate snapshots. That equals one snapshot only while no
- * one writes identifiers, which holds at start-up (the load runs before the API and readers start);
- * `parallelFromRows` keeps small tables, and any later reload, on the serial path. If the worker
- * fails or stalls, this thread reads the rest itself.
+ * one writes identifiers, which holds at start-up (the load runs before the API and readers start,
+ * and start-up is the only caller of IndexSync.loadAll today). A reload while the batch worker can
+ * commit would need the serial path (`parallelFromRows: Infinity`). Small tables always take it.
+ * If the worker fails or stalls, this thread reads the rest itself.
  */
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { Logger } from '../core/logger.ts';
