@@ -8,6 +8,7 @@
  * admission control (admission.ts) so admin load cannot crowd the card path out of the event loop.
  */
 import type { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Counter, Histogram, Registry } from 'prom-client';
 import type { Clock } from '../core/clock.ts';
@@ -56,6 +57,15 @@ export interface AppOptions {
 }
 
 export const DEFAULT_SEAM_PREFIX = '/seam';
+
+const JSON_TYPES = ['application/json', 'application/*+json', 'text/json'];
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
+
+/** Absent or UTF-8: another charset is left to express.json (which decodes UTF-16/32 and answers 415 to the rest). */
+function utf8Body(req: IncomingMessage): boolean {
+  const charset = CHARSET.exec(req.headers['content-type'] ?? '')?.[1];
+  return charset === undefined || charset.toLowerCase() === 'utf-8';
+}
 
 const JSON_CSP = "default-src 'none'; frame-ancestors 'none'";
 
@@ -150,7 +160,12 @@ export function createApp(opts: AppOptions) {
     next();
   });
   const limit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
-  app.use(express.json({ limit, type: ['application/json', 'application/*+json', 'text/json'] }));
+  const isJson = (req: IncomingMessage): boolean => Boolean((req as Request).is(JSON_TYPES));
+  // Routes that take large JSON bodies off the event loop get the bytes (route-registry rawJsonBody);
+  // same limit, content types and errors as express.json.
+  const rawJson = (req: IncomingMessage): boolean => isJson(req) && utf8Body(req) && registry.takesRawJson(req as Request);
+  app.use(express.json({ limit, type: (req) => isJson(req) && !rawJson(req) }));
+  app.use(express.raw({ limit, type: rawJson }));
   // XML bodies (seed 003) arrive as text; the routes that accept XML decode it.
   app.use(express.text({ limit, type: ['application/xml', 'text/xml'] }));
   // After the body is read (a slow upload must not hold a slot), before any route runs.

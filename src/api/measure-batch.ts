@@ -5,12 +5,16 @@
  * admin_change rows too), and on the main thread
  * chunked and as one unyielding chunk for comparison (admin changes through the services' own
  * batching journal writer). Two rounds each: the first also pays one-off costs. The client is
- * curl in its own process. Also printed, as floors of the longest stall: JSON.parse of the body
- * (express parses it in one go, on the main thread) and the commit latency of this disk. While a
+ * curl in its own process. Also printed: JSON.parse of the body (on the main thread without the
+ * worker; the worker is handed the bytes and parses them itself) and the commit latency of this
+ * disk, floors of the longest stall on the main-thread paths. While a
  * batch runs, the event loop also commits a pass every 10 ms (the card path's write before the
  * relay) and its duration is printed: how long a main-thread writer waits for the lock.
  *
- *   node --import tsx src/api/measure-batch.ts [items]
+ *   node --import tsx src/api/measure-batch.ts [items] [--worker-only] [--no-pass]
+ *
+ * --worker-only: only the batch worker path. --no-pass: no pass commits while the batch runs (a
+ * commit waiting for the write lock stalls the event loop itself and hides the other stalls).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,7 +33,10 @@ import { createIdentifiersRepository } from '../storage/identifiers.ts';
 import { createUsersRepository } from '../storage/users.ts';
 import { createApp } from './app.ts';
 
-const ITEMS = Number(process.argv[2] ?? 10_000);
+const args = process.argv.slice(2);
+const ITEMS = Number(args.find((a) => !a.startsWith('--')) ?? 10_000);
+const WORKER_ONLY = args.includes('--worker-only');
+const PASSES = !args.includes('--no-pass');
 const run = promisify(execFile);
 const FIRST = 1_000_000;
 
@@ -74,7 +81,7 @@ async function measure(label: string, options: Pick<ServicesDeps, 'batchChunk' |
     // how long does it wait for the write lock while the batch writes?
     const passWaits: number[] = [];
     const passUid = identifiers.locate('card', BigInt(FIRST))!.uid;
-    const passTimer = setInterval(() => {
+    const passTimer = PASSES && setInterval(() => {
       const t = performance.now();
       services.repositories.identifiers.consumePass(passUid, Date.now());
       passWaits.push(performance.now() - t);
@@ -90,7 +97,7 @@ async function measure(label: string, options: Pick<ServicesDeps, 'batchChunk' |
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     h.disable();
-    clearInterval(passTimer);
+    if (passTimer) clearInterval(passTimer);
     passWaits.sort((a, b) => a - b);
     const status = stdout.slice(stdout.lastIndexOf('\n') + 1);
     const result = JSON.parse(stdout.slice(0, stdout.lastIndexOf('\n'))) as { result?: Array<{ success: boolean }> };
@@ -99,7 +106,9 @@ async function measure(label: string, options: Pick<ServicesDeps, 'batchChunk' |
     console.log(
       `${label}, round ${round}: ${ITEMS} items (${(body.length / 1e6).toFixed(1)} MB) HTTP ${status}, ${ok} updated in ${ms.toFixed(0)} ms ` +
         `(${((ms * 1000) / ITEMS).toFixed(0)} µs/item), process CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms; event loop delay max ${(h.max / 1e6).toFixed(1)} ms, p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms; ` +
-        `pass commit on the event loop (n=${passWaits.length}) p99 ${passWaits[Math.floor((passWaits.length - 1) * 0.99)]?.toFixed(1)} ms, max ${passWaits.at(-1)?.toFixed(1)} ms`,
+        (PASSES
+          ? `pass commit on the event loop (n=${passWaits.length}) p99 ${passWaits[Math.floor((passWaits.length - 1) * 0.99)]?.toFixed(1)} ms, max ${passWaits.at(-1)?.toFixed(1)} ms`
+          : 'no pass commits'),
     );
   }
   server.close();
@@ -137,5 +146,5 @@ function floors(): void {
 
 floors();
 await measure('batch worker (default: validation, writes and admin_change rows off the main thread)', {});
-await measure('main thread, chunked (≤1000 items or ≤4 ms of item work per transaction)', { batchWorker: false });
-await measure('main thread, one chunk (no yielding, one transaction)', { batchWorker: false, batchChunk: { maxItems: Number.MAX_SAFE_INTEGER, maxMs: Number.MAX_SAFE_INTEGER } });
+if (!WORKER_ONLY) await measure('main thread, chunked (≤1000 items or ≤4 ms of item work per transaction)', { batchWorker: false });
+if (!WORKER_ONLY) await measure('main thread, one chunk (no yielding, one transaction)', { batchWorker: false, batchChunk: { maxItems: Number.MAX_SAFE_INTEGER, maxMs: Number.MAX_SAFE_INTEGER } });

@@ -15,8 +15,8 @@ import { mapInSlices } from '../service/chunked-batch.ts';
 import { ADMIN_REQUIRED, ApiError, LOG_IN } from './errors.ts';
 import { ErrorSchema } from './schemas/common.ts';
 import { InvalidInputError } from '../service/invalid-input.ts';
-import { wrongInputMessage, wrongTypeOf } from './wrong-body.ts';
-import { checkBatchItem } from './batch-items.ts';
+import { WRONG_JSON_BODY, wrongInputMessage, wrongTypeOf } from './wrong-body.ts';
+import { checkBatchItem, parseJsonBytes } from './batch-items.ts';
 
 /** public: anyone; operator: admin or operator accounts/keys; admin: admin only. */
 export type Access = 'public' | 'operator' | 'admin';
@@ -82,6 +82,14 @@ export interface RouteSpec<Q extends AnyObject, P extends AnyObject, B extends z
   readonly extraBodyTypes?: readonly string[];
   /** Turns a non-JSON body (e.g. XML text) into the object to validate; default: the parsed JSON. */
   readonly decodeBody?: (req: Request) => unknown;
+  /**
+   * The app reads this route's JSON bodies as bytes (parsing 2 MB blocks the event loop ~30 ms).
+   * Bodies under RAW_JSON_PARSE_BELOW bytes, and any body when this says false for the query, are
+   * parsed and validated here as usual. Otherwise the handler gets a `RawJsonBody` as `body`,
+   * unvalidated, and must parse and check it with `bodyFor`'s schema (off the event loop, or with
+   * `RawJsonBody.parse`).
+   */
+  readonly rawJsonBody?: (query: z.infer<Q>) => boolean;
   readonly responses: Readonly<Record<number, ResponseSpec>>;
   readonly handler: (ctx: RouteContext<z.infer<Q>, z.infer<P>, z.infer<B>>) => Promise<Reply | StreamReply> | Reply | StreamReply;
   /**
@@ -139,6 +147,27 @@ export function parseBatchItems<T>(item: z.ZodType<T>, body: { list_items: reado
   });
 }
 
+/** Smaller JSON bodies of `rawJsonBody` routes are parsed on the event loop: it costs less than 1 ms. */
+export const RAW_JSON_PARSE_BELOW = 64 * 1024;
+
+/** A JSON body left as bytes for its handler (RouteSpec.rawJsonBody). */
+export class RawJsonBody {
+  constructor(readonly bytes: Uint8Array) {}
+
+  /** Parsed and validated on the event loop, with the 400 texts any other body gets. */
+  parse<T>(schema: z.ZodType<T>): T {
+    const parsed = parseJsonBytes(this.bytes);
+    if (!parsed.ok) throw new ApiError(400, parsed.error);
+    return parseInput(schema, parsed.value, 'body');
+  }
+}
+
+/** `/api/v1/x/{id}` → a pattern matching request paths as the router does (any case, optional trailing slash). */
+function pathPattern(path: string): RegExp {
+  const literal = path.split(/\{[A-Za-z0-9_]+\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${literal.join('[^/]+')}/?$`, 'i');
+}
+
 /**
  * A reply body already serialized as JSON (e.g. by a worker thread: stringifying a 10,000-item
  * result list would block the event loop for ~10 ms).
@@ -165,10 +194,12 @@ export function createRouteRegistry() {
     description: 'A login token from POST /api/v1/login, or an API key (`seam_...`).',
   });
   const routes: Array<RouteSpec<AnyObject, AnyObject, z.ZodType>> = [];
+  const rawJsonRoutes: Array<{ readonly method: string; readonly path: RegExp }> = [];
 
   function add<Q extends AnyObject, P extends AnyObject, B extends z.ZodType>(spec: RouteSpec<Q, P, B>): void {
     const s = spec as unknown as RouteSpec<AnyObject, AnyObject, z.ZodType>;
     routes.push(s);
+    if (s.rawJsonBody) rawJsonRoutes.push({ method: s.method.toUpperCase(), path: pathPattern(s.path) });
     const responses = { ...standardErrors(s), ...s.responses };
     openapi.registerPath({
       method: s.method,
@@ -229,20 +260,42 @@ export function createRouteRegistry() {
   function mount(router: Router, opts: MountOptions): void {
     for (const spec of routes) {
       router[spec.method](expressPath(spec.path), async (req: Request, res: Response, next: NextFunction) => {
+        // A JSON body the app left as bytes: a small one is parsed now, where the app's parser would have.
+        let unparsed: Uint8Array | undefined;
+        if (spec.rawJsonBody && req.body instanceof Uint8Array) {
+          if (req.body.length >= RAW_JSON_PARSE_BELOW) unparsed = req.body;
+          else {
+            const parsed = parseJsonBytes(req.body);
+            if (!parsed.ok) {
+              next(new ApiError(400, parsed.error));
+              return;
+            }
+            req.body = parsed.value;
+          }
+        }
+        // The app parses bodies before any route check: a malformed body still answers first.
+        const malformedFirst = (err: unknown): unknown => (unparsed && !parseJsonBytes(unparsed).ok ? new ApiError(400, WRONG_JSON_BODY) : err);
         let principal: Principal | undefined;
+        let params: unknown;
+        let query: unknown;
         try {
           principal = authorize(spec, req, opts.authenticate);
+          params = spec.params ? parseInput(spec.params, req.params, 'params') : {};
+          query = spec.query ? parseInput(spec.query, req.query, 'query') : {};
         } catch (err) {
-          next(err);
+          next(malformedFirst(err));
           return;
         }
         try {
-          const params = spec.params ? parseInput(spec.params, req.params, 'params') : {};
-          const query = spec.query ? parseInput(spec.query, req.query, 'query') : {};
           const bodySchema = spec.bodyFor ? spec.bodyFor(query as never) : spec.body;
-          const raw = spec.decodeBody ? spec.decodeBody(req) : req.body;
-          const body = bodySchema ? parseInput(bodySchema, raw, 'body') : undefined;
-          const reply = await spec.handler({ query, params, body, principal, req });
+          let body: unknown;
+          if (unparsed && spec.rawJsonBody?.(query as never)) body = new RawJsonBody(unparsed);
+          else {
+            if (unparsed) req.body = new RawJsonBody(unparsed).parse(z.unknown());
+            const raw = spec.decodeBody ? spec.decodeBody(req) : req.body;
+            body = bodySchema ? parseInput(bodySchema, raw, 'body') : undefined;
+          }
+          const reply = await spec.handler({ query: query as never, params: params as never, body, principal, req });
           if (isStream(reply)) {
             reply.stream(res, req);
             return;
@@ -270,7 +323,12 @@ export function createRouteRegistry() {
     });
   }
 
-  return { add, mount, document, routes: routes as ReadonlyArray<RouteSpec<AnyObject, AnyObject, z.ZodType>> };
+  /** Whether the request is for a route that reads its JSON body as bytes (the app then uses express.raw for it). */
+  function takesRawJson(req: { readonly method: string; readonly path: string }): boolean {
+    return rawJsonRoutes.some((r) => r.method === req.method && r.path.test(req.path));
+  }
+
+  return { add, mount, document, takesRawJson, routes: routes as ReadonlyArray<RouteSpec<AnyObject, AnyObject, z.ZodType>> };
 }
 
 export type RouteRegistry = ReturnType<typeof createRouteRegistry>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Services } from '../../service/services.ts';
 import { ApiError } from '../errors.ts';
-import { JsonText, parseBatchItems, type RouteRegistry } from '../route-registry.ts';
+import { JsonText, parseBatchItems, RawJsonBody, type RouteRegistry } from '../route-registry.ts';
 import {
   BatchDeleteItemSchema,
   BatchDeleteSchema,
@@ -50,13 +50,21 @@ export function registerIdentifierRoutes(registry: RouteRegistry, services: Serv
     query: TypeNumberQuery,
     body: UpdateBodySchema,
     bodyFor: (q) => (q.number === undefined ? envelopeOf() : SingleUpdateSchema),
+    // A large batch body is parsed and checked by the batch worker, not on the event loop.
+    rawJsonBody: (q) => q.number === undefined && services.identifierBatches !== undefined,
     responses: { 200: { description: PER_ITEM, schema: ResultListSchema } },
     handler: async ({ query, body, principal }) => {
       if (query.number !== undefined) {
         return { body: { result: [ids.updateOne(query.type, query.number, body as z.infer<typeof SingleUpdateSchema>, principal)] } };
       }
+      const batches = services.identifierBatches;
+      if (body instanceof RawJsonBody) {
+        const reply = await batches!.updateJson(query.type, body.bytes, principal);
+        if (reply.kind === 'invalid') throw new ApiError(400, reply.error);
+        return { body: new JsonText(reply.json) };
+      }
       const listItems = (body as { list_items: unknown[] }).list_items;
-      const reply = await services.identifierBatches?.update(query.type, listItems, principal);
+      const reply = await batches?.update(query.type, listItems, principal);
       if (reply?.kind === 'done') return { body: new JsonText(reply.json) };
       if (reply?.kind === 'invalid') throw new ApiError(400, reply.error);
       const items = await parseBatchItems(BatchItemSchema, { list_items: listItems });

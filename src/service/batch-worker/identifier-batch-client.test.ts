@@ -117,6 +117,35 @@ describe('identifier batch worker (a real worker thread on a real SQLite file)',
     expect(next.kind === 'done' && JSON.parse(next.json).result).toHaveLength(1);
   });
 
+  it('from the body as bytes: the worker parses it, the buffer is handed over (not copied), results as from items', async () => {
+    const items = Array.from({ length: COUNT }, (_, i) => item(i, 'second'));
+    const bytes = new TextEncoder().encode(JSON.stringify({ list_items: items }));
+    const whole = new Uint8Array(new ArrayBuffer(bytes.length));
+    whole.set(bytes);
+    const reply = await services.identifierBatches!.updateJson('card', whole);
+    expect(whole.byteLength).toBe(0); // transferred
+    if (reply.kind !== 'done') throw new Error(JSON.stringify(reply));
+    expect((JSON.parse(reply.json) as { result: Array<{ success: boolean }> }).result.filter((r) => r.success)).toHaveLength(COUNT);
+    expect(db.sqlite.prepare("SELECT COUNT(*) AS n FROM identifiers WHERE lock = 'second'").get()).toEqual({ n: COUNT });
+  });
+
+  it('from bytes: malformed JSON, a bad envelope or a bad item is the 400 text, nothing written; a view into a larger buffer is copied', async () => {
+    const encode = (text: string) => new TextEncoder().encode(text);
+    const cases: Array<[string, string]> = [
+      ['{"list_items": [', 'Wrong JSON body'],
+      ['"text"', 'Wrong JSON body'],
+      ['{"list_items": 3}', 'Wrong JSON body: value `list_items` was of the wrong type'],
+      [JSON.stringify({ list_items: [item(0), item(1, 'nowhere')] }), 'Wrong JSON body: value `list_items[1].lock` was of the wrong type'],
+    ];
+    for (const [text, error] of cases) expect(await services.identifierBatches!.updateJson('card', encode(text))).toEqual({ kind: 'invalid', error });
+    const framed = encode(` ${JSON.stringify({ list_items: [item(0)] })} `);
+    const view = framed.subarray(1, framed.length - 1);
+    const reply = await services.identifierBatches!.updateJson('card', view);
+    expect(reply.kind === 'done' && JSON.parse(reply.json).result).toHaveLength(1);
+    expect(framed.byteLength).toBeGreaterThan(0); // still usable: copied, not transferred
+    expect(db.sqlite.prepare("SELECT COUNT(*) AS n FROM identifiers WHERE lock = 'first'").get()).toEqual({ n: 1 });
+  });
+
   it('jobs sent together run one after the other, each with its own results', async () => {
     const [a, b] = await Promise.all([
       services.identifierBatches!.update('card', [item(0, 'first')]),

@@ -1,7 +1,8 @@
 /**
  * The main thread's side of the identifier batch worker: seed 000 batch updates run off the event
  * loop that serves the door readers. The main thread only
- *  - sends the raw items in slices (one structured clone of 10,000 items blocks ~25 ms),
+ *  - hands over the request body's bytes (transferred, not copied: the worker parses them), or
+ *    sends already parsed items in slices (one structured clone of 10,000 items blocks ~25 ms),
  *  - applies each committed chunk (credential index entries, then the admin_change journal events
  *    the worker wrote with the chunk, passed to `journal` for its listeners only) in slices of
  *    ≤ `sliceMs`, yielding between them,
@@ -133,15 +134,30 @@ export function createIdentifierBatchWorker(opts: IdentifierBatchWorkerOptions) 
     }
   }
 
+  /** One job: `send` gives the worker its input and the run message (or an answer of its own when it cannot). */
+  async function submit(
+    send: (w: Worker, id: number, run: Extract<ToWorker, { kind: 'run' }>) => Promise<BatchReply | undefined> | undefined,
+    type: IdentifierType,
+    caller: Principal | undefined,
+  ): Promise<BatchReply> {
+    worker ??= start();
+    const w = worker;
+    const id = nextId++;
+    const reply = new Promise<BatchReply>((resolve, reject) => jobs.set(id, { applied: Promise.resolve(), resolve, reject }));
+    w.ref();
+    try {
+      const own = await send(w, id, { kind: 'run', id, type, mode: opts.mode(), ...(caller ? { caller: { ...caller } } : {}) });
+      return own ?? (await reply);
+    } finally {
+      jobs.delete(id);
+      if (jobs.size === 0) w.unref();
+    }
+  }
+
   return {
     /** Seed 000 batch update of raw (unvalidated) request items; per-item results as in IdentifiersService.updateBatch. */
-    async update(type: IdentifierType, items: readonly unknown[], caller?: Principal): Promise<BatchReply> {
-      worker ??= start();
-      const w = worker;
-      const id = nextId++;
-      const reply = new Promise<BatchReply>((resolve, reject) => jobs.set(id, { applied: Promise.resolve(), resolve, reject }));
-      w.ref();
-      try {
+    update(type: IdentifierType, items: readonly unknown[], caller?: Principal): Promise<BatchReply> {
+      return submit(async (w, id, run) => {
         for (let s = 0; s < items.length; s += sendSlice) {
           if (s > 0) await yieldToLoop();
           try {
@@ -152,12 +168,23 @@ export function createIdentifierBatchWorker(opts: IdentifierBatchWorkerOptions) 
             return { kind: 'untransferable' };
           }
         }
-        w.postMessage({ kind: 'run', id, type, mode: opts.mode(), ...(caller ? { caller: { ...caller } } : {}) } satisfies ToWorker);
-        return await reply;
-      } finally {
-        jobs.delete(id);
-        if (jobs.size === 0) w.unref();
-      }
+        w.postMessage(run);
+        return undefined;
+      }, type, caller);
+    },
+    /**
+     * The same from the request body's JSON bytes (unparsed): the worker parses them and checks
+     * the batch envelope (`invalid` with the 400 text if malformed). When `json` spans its whole
+     * buffer (a request body read by express.raw does) the buffer is transferred and `json` is
+     * empty afterwards; a view into a larger buffer is copied once.
+     */
+    updateJson(type: IdentifierType, json: Uint8Array, caller?: Principal): Promise<Exclude<BatchReply, { kind: 'untransferable' }>> {
+      const whole = json.byteOffset === 0 && json.byteLength === json.buffer.byteLength && json.buffer instanceof ArrayBuffer;
+      const bytes = whole ? json : new Uint8Array(json);
+      return submit((w, _id, run) => {
+        w.postMessage({ ...run, json: bytes } satisfies ToWorker, [bytes.buffer as ArrayBuffer]);
+        return undefined;
+      }, type, caller) as Promise<Exclude<BatchReply, { kind: 'untransferable' }>>;
     },
     /** Stops the worker (a running job is answered with an error). */
     async close(): Promise<void> {

@@ -1,12 +1,13 @@
 /**
- * Worker thread for seed 000 batch updates: validates the raw items with the API's own item
- * schema, writes them on its own SQLite connection (identifier-batch-job.ts) and reports each
+ * Worker thread for seed 000 batch updates: parses the request body when it is sent as bytes
+ * (with the API's envelope schema), validates the raw items with the API's own item schema, writes them on its own SQLite connection (identifier-batch-job.ts) and reports each
  * committed chunk, then the serialized reply. Jobs run one at a time, in arrival order.
  */
 import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { checkBatchItem } from '../../api/batch-items.ts';
+import { batchBodyOf, checkBatchItem, type BatchItemCheck } from '../../api/batch-items.ts';
+import { envelopeOf } from '../../api/schemas/common.ts';
 import { BatchItemSchema } from '../../api/schemas/identifiers.ts';
 import { systemClock } from '../../core/clock.ts';
 import { openDatabase } from '../../storage/database.ts';
@@ -47,10 +48,25 @@ const received = new Map<number, unknown[]>();
 let queue: Promise<void> = Promise.resolve();
 const post = (m: FromWorker): void => port.postMessage(m);
 
-async function run(m: Extract<ToWorker, { kind: 'run' }>): Promise<void> {
+const envelope = envelopeOf();
+
+/** The job's items: the body's (or the 400 text of its envelope), else the slices received. */
+function itemsOf(m: Extract<ToWorker, { kind: 'run' }>): BatchItemCheck<unknown[]> {
   const items = received.get(m.id) ?? [];
   received.delete(m.id);
+  if (!m.json) return { ok: true, value: items };
+  const body = batchBodyOf(m.json, envelope);
+  return body.ok ? { ok: true, value: body.value.list_items } : body;
+}
+
+async function run(m: Extract<ToWorker, { kind: 'run' }>): Promise<void> {
   try {
+    const input = itemsOf(m);
+    if (!input.ok) {
+      post({ kind: 'invalid', id: m.id, error: input.error });
+      return;
+    }
+    const items = input.value;
     const outcome = await jobs.update({ type: m.type, mode: m.mode, items, caller: m.caller }, (chunk) => post({ kind: 'chunk', id: m.id, chunk }));
     if (outcome.kind === 'done') post({ kind: 'done', id: m.id, json: JSON.stringify({ result: outcome.results }) });
     else post({ ...outcome, id: m.id });

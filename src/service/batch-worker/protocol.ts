@@ -21,7 +21,14 @@ export interface BatchWorkerData {
 export type ToWorker =
   /** Raw request items, sent in slices so no single structured clone blocks the main thread. */
   | { readonly kind: 'items'; readonly id: number; readonly items: unknown[] }
-  | { readonly kind: 'run'; readonly id: number; readonly type: IdentifierType; readonly mode: RepresentationMode; readonly caller?: Principal }
+  /**
+   * Start the job. `json`: the request body's bytes (transferred, not copied): the worker parses
+   * and checks the envelope itself, and no `items` were sent.
+   */
+  | {
+      readonly kind: 'run'; readonly id: number; readonly type: IdentifierType; readonly mode: RepresentationMode; readonly caller?: Principal;
+      readonly json?: Uint8Array;
+    }
   /** The items could not all be sent (see BatchReply 'untransferable'): forget those received. */
   | { readonly kind: 'drop'; readonly id: number };
 
