@@ -1,55 +1,107 @@
 /**
  * Responsiveness under import: the child daemon takes 100,000 identifier updates through the API
  * (seed 000 PUT batches of 10,000, one after another) while a card is presented every 100 ms on
- * the simulated reader socket. Measured from outside as card latency: last edge → relay
- * 'unlocked' seen, first with no import (baseline), then during the import. The longest
- * event-loop block is estimated as the worst latency during the import minus the baseline median
- * (a card waiting behind a block is delayed by at most the block).
+ * the simulated reader socket. Measured from outside as card latency: last edge sent → relay
+ * 'unlocked' seen on the events stream, first with no import (baseline), then during the import.
+ * The longest event-loop block is estimated as the worst latency during the import minus the
+ * baseline median (a card waiting behind a block is delayed by at most the block).
+ *
+ * Three processes besides the daemon, so the measurement cannot stall itself: the importer
+ * (import-client.ts: 2.2 MB bodies built, sent and parsed), the reader (card-presenter.ts: edges
+ * paced by an otherwise idle event loop) and this one, which watches the events stream and
+ * exchanges one short line per card. A lost card is attributed: frames the daemon saw in pieces
+ * (frame_rejected or access_denied on the stream), and lost cards whose sender went quiet
+ * mid-frame long enough to split them itself.
  */
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { edgeTrain } from '../../src/capture/sim/edge-train.ts';
-import { paceEdges, type SimEdgeClient } from '../../src/capture/sim/sim-edge-client.ts';
-import { systemClock } from '../../src/core/clock.ts';
-import { connectSimEdgeClient, seedIdentifiers, tempDir, writeConfig } from '../../test/support/daemon-harness.ts';
-import { batchBody, putBatch } from './batch-admin.ts';
+import { seedIdentifiers, tempDir, writeConfig } from '../../test/support/daemon-harness.ts';
 import { fillIdentifiers } from './capacity.ts';
+import { PRESENT, SPLITTING_SILENCE_MS, type PresentedFrame } from './card-presenter.ts';
 import { monotonicMs, startChildDaemon, watchRelay, type RelayWatch } from './child-daemon.ts';
 import type { Figure } from './figure.ts';
-import { BENCH_CARD, BENCH_DOOR } from './serial-relay.ts';
-import { formatSummary, summarize } from './stats.ts';
+import type { ImportReport } from './import-client.ts';
+import { READY, spawnLineChild, type LineChild } from './line-child.ts';
+import { BENCH_DOOR, BENCH_CARD } from './serial-relay.ts';
+import { formatSummary, summarize, type Summary } from './stats.ts';
 
 const TARGET_BLOCK_MS = 10;
 const TARGET_P99_DELTA_MS = 2;
 const PERIOD_MS = 100;
 /** A card whose relay has not moved after this long was not granted (split or rejected frame). */
 const LOST_AFTER_MS = 2000;
+const script = (name: string) => join(import.meta.dirname, name);
 
-/** 26 bits, 50 µs pulses, 2 ms apart: what a typical reader sends. */
-const TRAIN = edgeTrain(BENCH_CARD.bits, { pulseUs: 50, intervalUs: 2000 });
+interface Phase {
+  readonly latencies: number[];
+  lost: number;
+  /** Frames after which the stream showed frame_rejected or access_denied (the daemon saw pieces, not the card). */
+  splitSeen: number;
+  /** Frames with a send-to-send silence ≥ SPLITTING_SILENCE_MS: the sender could split them itself. */
+  senderStalls: number;
+  /** Lost cards whose sender stalled (blame the measurement), and whose sender did not (blame the daemon). */
+  lostSenderStalled: number;
+  lostSenderSteady: number;
+  /** Per frame: largest lateness of an edge's send vs its plan (ms). */
+  readonly maxLateMs: number[];
+}
 
 /**
- * Presents the card every PERIOD_MS until `stop()` is true, its edges sent in real time (as
- * `doorctl sim` does); returns last edge → relay unlocked latencies (ms).
+ * The daemon's verdicts that a presented card can only get when it arrived in pieces: pieces that
+ * fit no format are rejected, pieces that do (the raw format takes any length) are unknown cards.
  */
-async function presentEvery(client: SimEdgeClient, relay: RelayWatch, stop: () => boolean): Promise<{ latencies: number[]; lost: number }> {
-  const latencies: number[] = [];
-  let lost = 0;
+const PIECE_EVENTS = ['frame_rejected', 'access_denied'];
+const piecesSoFar = (relay: RelayWatch): number =>
+  Object.entries(relay.counts()).reduce((n, [k, v]) => (PIECE_EVENTS.some((t) => k.startsWith(t)) ? n + v : n), 0);
+
+/**
+ * Has the reader process present the card every PERIOD_MS until `stop()` is true; collects last
+ * edge → relay unlocked latencies (ms) and, per frame, what the sender and the daemon did.
+ */
+async function presentEvery(reader: LineChild, relay: RelayWatch, stop: () => boolean): Promise<Phase> {
+  const phase: Phase = { latencies: [], lost: 0, splitSeen: 0, senderStalls: 0, lostSenderStalled: 0, lostSenderSteady: 0, maxLateMs: [] };
   let next = monotonicMs();
   while (!stop()) {
+    const piecesBefore = piecesSoFar(relay);
     const unlocked = relay.next('unlocked', LOST_AFTER_MS);
     const locked = relay.next('locked', LOST_AFTER_MS);
-    const sent = await paceEdges(TRAIN, systemClock, (edges) => client.send('door1', edges));
+    reader.send(PRESENT);
+    const frame = JSON.parse(await reader.nextLine()) as PresentedFrame;
+    const stalled = frame.longestSilenceMs >= SPLITTING_SILENCE_MS;
+    phase.maxLateMs.push(frame.maxLateMs);
+    if (stalled) phase.senderStalls++;
     try {
-      latencies.push((await unlocked) - sent[sent.length - 1]!.timeUs / 1000);
+      phase.latencies.push((await unlocked) - frame.lastSentMs);
     } catch {
-      lost++;
+      phase.lost++;
+      if (stalled) phase.lostSenderStalled++;
+      else phase.lostSenderSteady++;
     }
     await locked.catch(() => {});
+    // A split frame's pieces are decided within one silence timeout of their last edge, long
+    // before the lost card's LOST_AFTER_MS (or a granted card's relock) has passed.
+    if (piecesSoFar(relay) > piecesBefore) phase.splitSeen++;
     next = Math.max(next + PERIOD_MS, monotonicMs());
     await sleep(Math.max(0, next - monotonicMs()));
   }
-  return { latencies, lost };
+  return phase;
+}
+
+const presented = (p: Phase) => p.latencies.length + p.lost;
+
+/** "3 of 250 lost (1 after a sender stall, 2 with a steady sender); …; sender lateness per frame median … ms" */
+function describePhase(p: Phase): string {
+  const late = summarize(p.maxLateMs);
+  return `${p.lost} of ${presented(p)} lost (${p.lostSenderStalled} after a sender stall, ${p.lostSenderSteady} with a steady sender); ` +
+    `${p.splitSeen} frames seen split by the daemon (frame_rejected/access_denied), ${p.senderStalls} sender silences ≥ ${SPLITTING_SILENCE_MS} ms; ` +
+    `sender lateness per frame median ${late.median.toFixed(2)} / p99 ${late.p99.toFixed(2)} / max ${late.max.toFixed(2)} ms`;
+}
+
+function phaseData(p: Phase, latency: Summary) {
+  return {
+    latency, lost: p.lost, splitSeen: p.splitSeen, senderStalls: p.senderStalls,
+    lostSenderStalled: p.lostSenderStalled, lostSenderSteady: p.lostSenderSteady, senderLateMs: summarize(p.maxLateMs),
+  };
 }
 
 export const importResponsiveness: Figure = {
@@ -65,34 +117,38 @@ export const importResponsiveness: Figure = {
       seedIdentifiers(configPath, [BENCH_CARD.identifier as never]);
       const daemon = await startChildDaemon(configPath);
       const relay = await watchRelay(daemon);
-      const client = await connectSimEdgeClient(join(dir.path, 'data', 'sim-reader.sock'));
+      const reader = spawnLineChild(script('card-presenter.ts'), [join(dir.path, 'data', 'sim-reader.sock')]);
       try {
-        const bodies = Array.from({ length: total / BATCH }, (_, b) => batchBody(b * BATCH, BATCH, 1));
+        if ((await reader.nextLine()) !== READY) throw new Error('card presenter did not start');
         const baselineUntil = monotonicMs() + (ctx.smoke ? 1000 : 10_000);
-        const before = await presentEvery(client, relay, () => monotonicMs() > baselineUntil);
+        const before = await presentEvery(reader, relay, () => monotonicMs() > baselineUntil);
         const baseline = summarize(before.latencies);
         const countsBefore = relay.counts();
-        ctx.log(`import: baseline ${formatSummary(baseline, 'ms')}`);
+        ctx.log(`import: baseline ${formatSummary(baseline, 'ms')}; ${describePhase(before)}`);
 
+        const importer = spawnLineChild(script('import-client.ts'), [], {
+          IMPORT_BASE_URL: daemon.base, IMPORT_TOKEN: daemon.token, IMPORT_TOTAL: String(total), IMPORT_BATCH: String(BATCH),
+        });
+        if ((await importer.nextLine()) !== READY) throw new Error('importer did not start');
         let importing = true;
-        const cards = presentEvery(client, relay, () => !importing);
-        const t0 = performance.now();
-        const batches: number[] = [];
-        try {
-          for (const body of bodies) {
-            const r = await putBatch(daemon, body);
-            if (r.ok !== BATCH) throw new Error(`${r.ok}/${BATCH} items succeeded`);
-            batches.push(r.ms);
+        const imported = (async () => {
+          try {
+            const r = JSON.parse(await importer.nextLine()) as ImportReport;
+            await importer.close();
+            return r;
+          } finally {
+            importing = false;
           }
-        } finally {
-          importing = false;
-        }
-        const importS = (performance.now() - t0) / 1000;
-        const after = await cards;
+        })();
+        const [report, after] = await Promise.all([imported, presentEvery(reader, relay, () => !importing)]);
+        const failed = report.okItems.findIndex((ok) => ok !== BATCH);
+        if (failed >= 0) throw new Error(`PUT ${failed + 1}: ${report.okItems[failed]}/${BATCH} items succeeded`);
+        const importS = (report.endMs - report.startMs) / 1000;
         const during = summarize(after.latencies);
         const countsDuring = Object.fromEntries(Object.entries(relay.counts()).map(([k, v]) => [k, v - (countsBefore[k] ?? 0)]));
         const blockMs = during.max - baseline.median;
         const p99Delta = during.p99 - baseline.p99;
+        ctx.log(`import: during ${formatSummary(during, 'ms')}; ${describePhase(after)}`);
         return {
           rows: [
             {
@@ -103,7 +159,8 @@ export const importResponsiveness: Figure = {
             },
             {
               figure: 'under import: cards presented with no relay movement (lost)',
-              measured: `${after.lost} of ${after.lost + after.latencies.length} during import (${before.lost} of ${before.lost + before.latencies.length} before)`,
+              measured: `${after.lost} of ${presented(after)} during import (${before.lost} of ${presented(before)} before); ` +
+                `split in the daemon ${after.splitSeen} (${before.splitSeen}), of the lost after a sender stall ${after.lostSenderStalled} (${before.lostSenderStalled})`,
               target: '0',
               met: after.lost === 0 && before.lost === 0,
             },
@@ -114,13 +171,17 @@ export const importResponsiveness: Figure = {
               met: p99Delta <= TARGET_P99_DELTA_MS,
             },
           ],
-          data: { identifiers: total, importS, batchMs: batches, baseline, during, lost: { before: before.lost, during: after.lost }, eventsDuringImport: countsDuring },
+          data: {
+            identifiers: total, importS, batchMs: report.batchMs,
+            baseline: phaseData(before, baseline), during: phaseData(after, during), eventsDuringImport: countsDuring,
+          },
           notes: [
-            `${total.toLocaleString('en')} updates in ${bodies.length} PUTs of ${BATCH.toLocaleString('en')} took ${importS.toFixed(1)} s; card latency (last edge → relay seen via ${relay.source === 'sse' ? 'SSE' : 'stdout log line'}) includes the end-of-frame wait. Baseline ${formatSummary(baseline, 'ms')}; during import ${formatSummary(during, 'ms')}; events on the stream during the import: ${JSON.stringify(countsDuring)}.`,
+            `${total.toLocaleString('en')} updates in ${report.batchMs.length} PUTs of ${BATCH.toLocaleString('en')} took ${importS.toFixed(1)} s (PUTs from their own process); card latency (last edge sent → relay seen via ${relay.source === 'sse' ? 'SSE' : 'stdout log line'}) includes the end-of-frame wait; edges paced by their own process. Baseline ${formatSummary(baseline, 'ms')}; during import ${formatSummary(during, 'ms')}; events on the stream during the import: ${JSON.stringify(countsDuring)}.`,
+            `sender vs daemon: before — ${describePhase(before)}; during — ${describePhase(after)}. A silence ≥ ${SPLITTING_SILENCE_MS} ms between two sends ends the frame in the daemon, so a card lost after one is the sender's fault, not the daemon's.`,
           ],
         };
       } finally {
-        await client.close();
+        await reader.close();
         relay.close();
         await daemon.stop();
       }

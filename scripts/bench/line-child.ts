@@ -1,0 +1,53 @@
+/**
+ * A bench helper script run as its own process (`node --import tsx SCRIPT`), talking in lines:
+ * requests written to its stdin, answers read from its stdout. Work that would load the bench's
+ * event loop (big HTTP bodies, edge pacing) runs there, so the measuring process stays idle.
+ */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { REPO_ROOT } from '../../test/support/daemon-harness.ts';
+
+/** What a line child writes once it is set up and its next work will not wait for its start. */
+export const READY = 'ready';
+
+export interface LineChild {
+  /** The next line the child writes on stdout (rejects if its stdout ends first). */
+  nextLine(): Promise<string>;
+  send(line: string): void;
+  /** Ends its stdin and waits for it to exit; rejects on a non-zero exit. */
+  close(): Promise<void>;
+}
+
+export function spawnLineChild(script: string, args: readonly string[] = [], env: NodeJS.ProcessEnv = {}): LineChild {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  // A bench that dies must not leave its helpers running.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (c: string) => (stderr = (stderr + c).slice(-4000)));
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('close', (code) => {
+      process.off('exit', killOnExit);
+      resolve(code);
+    });
+  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  return {
+    async nextLine() {
+      const r = await lines.next();
+      if (!r.done) return r.value;
+      throw new Error(`${script} exited (${await exited}) without answering: ${stderr}`);
+    },
+    send: (line) => child.stdin.write(`${line}\n`),
+    async close() {
+      child.stdin.end();
+      const code = await exited;
+      if (code !== 0) throw new Error(`${script} exited (${code}) ${stderr}`);
+    },
+  };
+}
