@@ -303,8 +303,11 @@ describe('hostile HTTP input', () => {
     const rng = prng(seed);
     const stats = { byKind: {} as Record<string, number>, byStatus: {} as Record<string, number>, rejected: 0, hashChecks: 0, generatorMisses: 0 };
     const failures: string[] = [];
-    const changes = db.sqlite.prepare('SELECT total_changes()').pluck();
-    let writes = changes.get() as number;
+    // total_changes() counts this connection's writes; data_version moves when another connection
+    // (the batch worker's) commits. Together they flag any write, whichever connection made it.
+    const totalChanges = db.sqlite.prepare('SELECT total_changes()').pluck();
+    const changes = { get: () => `${String(totalChanges.get())}/${String(db.sqlite.pragma('data_version', { simple: true }))}` };
+    let writes = changes.get();
     let hash = contentHash(db.sqlite);
     let oversized = 0;
 
@@ -342,8 +345,8 @@ describe('hostile HTTP input', () => {
         stats.rejected++;
         const message = errorMessage(r.json, op.path);
         if (message === undefined) failures.push(`${where}: ${r.status} not {error}: ${r.text.slice(0, 200)}`);
-        // Every write goes through this one connection, so total_changes() flags any statement that
-        // wrote; then, and on every 10th rejection, the full content hash is compared.
+        // `changes` flags any statement that wrote, on any connection; then, and on every 10th
+        // rejection, the full content hash is compared.
         // total_changes() also counts writes that were rolled back, so a change there is settled by the hash.
         if (changes.get() !== writes || stats.rejected % 10 === 0) {
           stats.hashChecks++;
@@ -364,7 +367,7 @@ describe('hostile HTTP input', () => {
         }
       }
       if (changes.get() !== writes) {
-        writes = changes.get() as number;
+        writes = changes.get();
         hash = contentHash(db.sqlite);
       }
       if (failures.length > 20) break;
