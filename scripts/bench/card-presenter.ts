@@ -51,6 +51,7 @@ export async function presentCard(client: SimEdgeClient): Promise<PresentedFrame
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const client = await connectSimEdgeClient(process.argv[2]!);
+  (globalThis as { gc?: () => void }).gc?.();
   process.stdout.write(`${READY}\n`);
   for await (const line of createInterface({ input: process.stdin })) {
     if (line === PRESENT) process.stdout.write(JSON.stringify(await presentCard(client)) + '\n');

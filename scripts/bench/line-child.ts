@@ -7,10 +7,15 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT } from '../../test/support/daemon-harness.ts';
 
-/** What a line child writes once it is set up and its next work will not wait for its start. */
+/**
+ * What a line child writes once it is set up, so its next work does not wait for its start. It
+ * can call gc() (--expose-gc) first: the full collection after loading its modules then happens
+ * before, not during, what it is measured on.
+ */
 export const READY = 'ready';
 
 export interface LineChild {
+  readonly pid: number;
   /** The next line the child writes on stdout (rejects if its stdout ends first). */
   nextLine(): Promise<string>;
   send(line: string): void;
@@ -19,7 +24,7 @@ export interface LineChild {
 }
 
 export function spawnLineChild(script: string, args: readonly string[] = [], env: NodeJS.ProcessEnv = {}): LineChild {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -38,6 +43,7 @@ export function spawnLineChild(script: string, args: readonly string[] = [], env
   });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   return {
+    pid: child.pid!,
     async nextLine() {
       const r = await lines.next();
       if (!r.done) return r.value;
