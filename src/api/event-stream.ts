@@ -27,6 +27,18 @@ export interface EventStreamOptions {
   readonly events: EventEmitter;
   readonly clock: Clock;
   readonly heartbeatMs?: number;
+  /** Only these journal types are sent (all when absent). */
+  readonly types?: ReadonlySet<string>;
+}
+
+/**
+ * The `types` query of the stream: comma-separated journal types. A door console that only shows
+ * relays and decisions should not make the controller serialize and write the 10,000 admin_change
+ * events of a batch import, on the thread that also runs the doors.
+ */
+export function parseEventTypes(list: string | undefined): ReadonlySet<string> | undefined {
+  if (list === undefined) return undefined;
+  return new Set(list.split(',').map((t) => t.trim()).filter((t) => t.length > 0));
 }
 
 /** Each stream holds a socket and a listener; a controller serves a few consoles, not a crowd. */
@@ -53,8 +65,9 @@ export function serveEventStream(res: Response, req: Request, opts: EventStreamO
   // A first comment so clients (and the test) know the subscription is in place.
   res.write(': connected\n\n');
 
+  const { types } = opts;
   const onJournal = (e: JournalEvent): void => {
-    res.write(sseMessage(e));
+    if (types === undefined || types.has(e.type)) res.write(sseMessage(e));
   };
   let timer: TimerHandle | undefined;
   const beat = (): void => {

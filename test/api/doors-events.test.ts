@@ -137,6 +137,25 @@ describe('GET /api/v1/events/stream', () => {
     stream.close();
   });
 
+  it('sends only the journal types named in ?types=, in order', async () => {
+    const events = new EventEmitter();
+    h = await startHarness({ events });
+    const base = await h.serve();
+    const stream = await openEventStream(`${base}/api/v1/events/stream?types=relay,%20access_granted`, h.operatorToken);
+    await stream.comment('connected');
+    const emit = (type: string, door: string) => events.emit('journal', { ts: h.clock.now(), type, door, details: {} } as JournalEvent);
+    emit('admin_change', '1');
+    emit('relay', '1');
+    emit('access_denied', '1');
+    emit('access_granted', '2');
+    emit('admin_change', '2');
+    emit('relay', '2');
+    const last = await stream.next((m) => m.event === 'relay' && JSON.parse(m.data).door === '2');
+    expect(last.event).toBe('relay');
+    expect(stream.messages.map((m) => `${m.event}:${JSON.parse(m.data).door}`)).toEqual(['relay:1', 'access_granted:2', 'relay:2']);
+    stream.close();
+  });
+
   it('sends a heartbeat comment every 15 s and drops its listener when the client goes', async () => {
     const events = new EventEmitter();
     h = await startHarness({ events });

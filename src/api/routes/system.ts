@@ -7,7 +7,7 @@ import type { Clock } from '../../core/clock.ts';
 import { NO_CONTROLLER, type DoorStatus } from '../../service/doors.ts';
 import type { Services } from '../../service/services.ts';
 import { ApiError } from '../errors.ts';
-import { serveEventStream } from '../event-stream.ts';
+import { parseEventTypes, serveEventStream } from '../event-stream.ts';
 import type { RouteRegistry } from '../route-registry.ts';
 
 export interface SystemRouteOptions {
@@ -107,14 +107,18 @@ export function registerSystemRoutes(registry: RouteRegistry, services: Services
       'A `: heartbeat` comment every 15 s keeps proxies from closing an idle stream. Nothing is replayed: read the past from GET /api/v1/events.',
     tags: ['Events'],
     access: 'operator',
+    query: z.object({
+      types: z.string().max(1024).optional().meta({ description: 'Comma-separated journal types to receive (e.g. relay,access_granted,access_denied); all when absent' }),
+    }),
     responses: {
       200: { description: 'The stream (stays open)', schema: z.string(), contentType: 'text/event-stream' },
       503: unavailable,
     },
-    handler: () => {
+    handler: ({ query }) => {
       const events = opts.events;
       if (!events) throw new ApiError(503, NO_CONTROLLER);
-      return { stream: (res, req) => serveEventStream(res, req, { events, clock: opts.clock }) };
+      const types = parseEventTypes(query.types);
+      return { stream: (res, req) => serveEventStream(res, req, { events, clock: opts.clock, ...(types ? { types } : {}) }) };
     },
   });
 
