@@ -14,7 +14,7 @@
  */
 import type { Clock } from '../core/clock.ts';
 import type { Db } from '../storage/database.ts';
-import { claim, writeTurnOf } from '../storage/write-turn.ts';
+import { claim, holding, writeTurnOf } from '../storage/write-turn.ts';
 
 export interface ChunkOptions {
   readonly clock: Clock;
@@ -83,7 +83,7 @@ export async function runInChunks<I, R>(
         }
       });
     if (opts.claimTurn ?? true) claim(writeTurnOf(db.path), chunk);
-    else chunk();
+    else holding(writeTurnOf(db.path), chunk);
     for (const action of pending) action();
   }
   return results;

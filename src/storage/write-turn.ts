@@ -8,14 +8,19 @@
  * (`claim`), and the worker checks it between items: it commits at once and waits while anyone
  * is waiting. A main-thread write then waits for one batch item and a commit, not a whole chunk.
  *
- * One counter per database path, shared through workerData (SharedArrayBuffer).
+ * The worker also marks the time it holds the lock (`holding`); a main-thread writer that finds
+ * it held sleeps on that flag (Atomics.wait, woken by the worker's commit) instead of in SQLite's
+ * busy handler, whose 1, 2, 5 ms steps overshoot a lock released after a fraction of a millisecond.
+ *
+ * One pair of counters per database path, shared through workerData (SharedArrayBuffer):
+ * [0] writers waiting on the event loop, [1] 1 while the worker holds the write lock.
  */
 const turns = new Map<string, Int32Array>();
 
 /** The counter for this database file (created on first use). */
 export function writeTurnOf(path: string): Int32Array {
   let turn = turns.get(path);
-  if (!turn) turns.set(path, (turn = new Int32Array(new SharedArrayBuffer(4))));
+  if (!turn) turns.set(path, (turn = new Int32Array(new SharedArrayBuffer(8))));
   return turn;
 }
 
@@ -24,10 +29,15 @@ export function adoptWriteTurn(path: string, turn: Int32Array): void {
   turns.set(path, turn);
 }
 
+/** Longest a main-thread writer sleeps on the worker's flag before leaving it to SQLite's busy handler. */
+const HANDOVER_WAIT_MS = 200;
+
 /** Runs a write with the other thread told to let go of the lock meanwhile. */
 export function claim<T>(turn: Int32Array, write: () => T): T {
   Atomics.add(turn, 0, 1);
   try {
+    // Returns at once unless the worker is inside a transaction; it commits after its current item.
+    Atomics.wait(turn, 1, 1, HANDOVER_WAIT_MS);
     return write();
   } finally {
     Atomics.sub(turn, 0, 1);
@@ -35,3 +45,14 @@ export function claim<T>(turn: Int32Array, write: () => T): T {
 }
 
 export const othersWaiting = (turn: Int32Array): boolean => Atomics.load(turn, 0) > 0;
+
+/** In the worker: runs one write transaction marked as holding the lock, and wakes waiters after it. */
+export function holding<T>(turn: Int32Array, transaction: () => T): T {
+  Atomics.store(turn, 1, 1);
+  try {
+    return transaction();
+  } finally {
+    Atomics.store(turn, 1, 0);
+    Atomics.notify(turn, 1);
+  }
+}
