@@ -12,8 +12,12 @@ import { silentLogger, type Logger } from '../../core/logger.ts';
 import type { CardRead, LineFault, LineFaultKind, RawFrame, ReaderId } from '../../wiegand/types.ts';
 import type { BridgeFaultCode } from './bridge-packet.ts';
 import { BridgePacketParser, type BridgeParserEvent } from './bridge-packet-parser.ts';
+import { DirectReadLinuxBinding } from './direct-read-binding.ts';
 import { em4100CardRead } from './em4100-packet.ts';
 import { Em4100PacketParser, type Em4100ParserEvent } from './em4100-packet-parser.ts';
+
+/** On Linux the port is read on the loop thread as soon as it is readable (direct-read-binding.ts). */
+const PORT_BINDING = process.platform === 'linux' ? { binding: DirectReadLinuxBinding } : {};
 
 export type SerialReaderKind = 'wiegand-bridge' | 'em4100-ascii';
 
@@ -249,7 +253,7 @@ export function createSerialReader(config: SerialReaderConfig, deps: SerialReade
   function open(): void {
     let candidate: SerialPort;
     try {
-      candidate = new SerialPort({ path: config.path, baudRate: config.baudRate ?? DEFAULT_BAUD_RATE[config.kind], autoOpen: false });
+      candidate = new SerialPort({ path: config.path, baudRate: config.baudRate ?? DEFAULT_BAUD_RATE[config.kind], autoOpen: false, ...PORT_BINDING });
     } catch (err) {
       // The constructor throws on options it cannot use (an empty path, a bad baud rate).
       openFailed(err instanceof Error ? err : new Error(String(err)));
