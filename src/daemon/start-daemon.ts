@@ -26,6 +26,7 @@ import { createServices, type Services } from '../service/services.ts';
 import { openDatabase, type Db } from '../storage/database.ts';
 import { createJournal, type JournalEvent } from '../storage/journal.ts';
 import { createJournalWriter, type JournalWriter } from '../storage/journal-writer.ts';
+import { createWalCheckpointer, type WalCheckpointer } from '../storage/wal-checkpointer.ts';
 import { resolveFormatNames } from '../wiegand/format/formats.ts';
 import { AccessExecutor, type DecisionRecord } from './access-executor.ts';
 import { startCaptureSources, type CaptureSources } from './capture-sources.ts';
@@ -117,8 +118,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   });
 
   let db: Db | null = null;
+  let checkpointer: WalCheckpointer | null = null;
   try {
     db = openDatabase({ dataDir });
+    checkpointer = createWalCheckpointer(db, { clock, logger });
     const index = new CredentialIndex();
     writer = createJournalWriter(createJournal(db, { maxRows: config.journal.maxRows }), {
       clock, logger, flushIntervalMs: config.journal.flushMs,
@@ -221,6 +224,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         });
         services.close();
         writer?.close();
+        await checkpointer?.close();
         openDb.close();
         notifier.close();
         await port.close();
@@ -229,6 +233,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   } catch (err) {
     doors.safeState();
     writer?.close();
+    await checkpointer?.close();
     db?.close();
     await port.close();
     throw err;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Worker } from 'node:worker_threads';
-import { claim, holding, othersWaiting, writeTurnOf } from './write-turn.ts';
+import { claim, HOLDER, holding, othersWaiting, writeTurnOf } from './write-turn.ts';
 
 describe('write turn', () => {
   it('one counter per database path; claim raises it for the duration of the write, also when the write throws', () => {
@@ -31,24 +31,24 @@ describe('write turn', () => {
     }
   });
 
-  it('a claim while the worker holds the lock sleeps until its commit wakes it, not a busy-handler step', async () => {
-    const turn = writeTurnOf('/tmp/handover.db');
-    // The worker holds the lock until it sees a writer waiting, then commits 3 ms later.
+  it.each(Object.entries(HOLDER))('a claim while the %s holds the lock sleeps until it lets go, not a busy-handler step', async (_name, flag) => {
+    const turn = writeTurnOf(`/tmp/handover-${flag}.db`);
+    // The worker holds the lock until it sees a writer waiting, then lets go 3 ms later.
     const worker = new Worker(
-      `const { workerData: turn, parentPort } = require('node:worker_threads');
-       Atomics.store(turn, 1, 1);
+      `const { workerData: { turn, flag }, parentPort } = require('node:worker_threads');
+       Atomics.store(turn, flag, 1);
        parentPort.postMessage('holding');
        while (Atomics.load(turn, 0) === 0) {}
        const until = performance.now() + 3;
        while (performance.now() < until) {}
-       Atomics.store(turn, 1, 0);
-       Atomics.notify(turn, 1);`,
-      { eval: true, workerData: turn },
+       Atomics.store(turn, flag, 0);
+       Atomics.notify(turn, flag);`,
+      { eval: true, workerData: { turn, flag } },
     );
     try {
       await new Promise((resolve) => worker.once('message', resolve));
       const order: string[] = [];
-      claim(turn, () => order.push(Atomics.load(turn, 1) === 0 ? 'wrote after release' : 'wrote while held'));
+      claim(turn, () => order.push(Atomics.load(turn, flag) === 0 ? 'wrote after release' : 'wrote while held'));
       expect(order).toEqual(['wrote after release']);
     } finally {
       await worker.terminate();
@@ -61,5 +61,7 @@ describe('write turn', () => {
     expect(Atomics.load(turn, 1)).toBe(0);
     expect(() => holding(turn, () => { throw new Error('constraint'); })).toThrow('constraint');
     expect(Atomics.load(turn, 1)).toBe(0);
+    expect(holding(turn, () => [Atomics.load(turn, HOLDER.batchWorker), Atomics.load(turn, HOLDER.checkpointer)], HOLDER.checkpointer)).toEqual([0, 1]);
+    expect(Atomics.load(turn, HOLDER.checkpointer)).toBe(0);
   });
 });

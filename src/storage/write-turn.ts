@@ -12,15 +12,20 @@
  * it held sleeps on that flag (Atomics.wait, woken by the worker's commit) instead of in SQLite's
  * busy handler, whose 1, 2, 5 ms steps overshoot a lock released after a fraction of a millisecond.
  *
- * One pair of counters per database path, shared through workerData (SharedArrayBuffer):
- * [0] writers waiting on the event loop, [1] 1 while the worker holds the write lock.
+ * The WAL checkpoint worker (wal-checkpointer.ts) takes the write lock too, briefly, to restart
+ * the WAL; it marks that in its own flag, skips the restart while anyone is waiting, and main-thread
+ * writers sleep on its flag the same way.
+ *
+ * Three counters per database path, shared through workerData (SharedArrayBuffer): [0] writers
+ * waiting on the event loop, [1] 1 while the batch worker holds the write lock, [2] 1 while the
+ * checkpoint worker does.
  */
 const turns = new Map<string, Int32Array>();
 
 /** The counter for this database file (created on first use). */
 export function writeTurnOf(path: string): Int32Array {
   let turn = turns.get(path);
-  if (!turn) turns.set(path, (turn = new Int32Array(new SharedArrayBuffer(8))));
+  if (!turn) turns.set(path, (turn = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT))));
   return turn;
 }
 
@@ -29,15 +34,21 @@ export function adoptWriteTurn(path: string, turn: Int32Array): void {
   turns.set(path, turn);
 }
 
-/** Longest a main-thread writer sleeps on the worker's flag before leaving it to SQLite's busy handler. */
+/** The threads that mark holding the write lock, by their flag's index. */
+export const HOLDER = { batchWorker: 1, checkpointer: 2 } as const;
+export type Holder = (typeof HOLDER)[keyof typeof HOLDER];
+
+/** Longest a main-thread writer sleeps on a worker's flag before leaving it to SQLite's busy handler. */
 const HANDOVER_WAIT_MS = 200;
 
 /** Runs a write with the other thread told to let go of the lock meanwhile. */
 export function claim<T>(turn: Int32Array, write: () => T): T {
   Atomics.add(turn, 0, 1);
   try {
-    // Returns at once unless the worker is inside a transaction; it commits after its current item.
-    Atomics.wait(turn, 1, 1, HANDOVER_WAIT_MS);
+    // Return at once unless a worker holds the lock: the batch worker commits after its current
+    // item, the checkpoint worker after its restart.
+    Atomics.wait(turn, HOLDER.batchWorker, 1, HANDOVER_WAIT_MS);
+    Atomics.wait(turn, HOLDER.checkpointer, 1, HANDOVER_WAIT_MS);
     return write();
   } finally {
     Atomics.sub(turn, 0, 1);
@@ -46,13 +57,13 @@ export function claim<T>(turn: Int32Array, write: () => T): T {
 
 export const othersWaiting = (turn: Int32Array): boolean => Atomics.load(turn, 0) > 0;
 
-/** In the worker: runs one write transaction marked as holding the lock, and wakes waiters after it. */
-export function holding<T>(turn: Int32Array, transaction: () => T): T {
-  Atomics.store(turn, 1, 1);
+/** In a worker: runs one write transaction marked as holding the lock, and wakes waiters after it. */
+export function holding<T>(turn: Int32Array, transaction: () => T, holder: Holder = HOLDER.batchWorker): T {
+  Atomics.store(turn, holder, 1);
   try {
     return transaction();
   } finally {
-    Atomics.store(turn, 1, 0);
-    Atomics.notify(turn, 1);
+    Atomics.store(turn, holder, 0);
+    Atomics.notify(turn, holder);
   }
 }

@@ -1,0 +1,107 @@
+import { statSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../core/clock.ts';
+import { silentLogger } from '../core/logger.ts';
+import type { Db } from './database.ts';
+import { useTempDbs } from './temp-db.test-helper.ts';
+import { createWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.ts';
+
+const temp = useTempDbs();
+const open: WalCheckpointer[] = [];
+afterEach(async () => {
+  for (const c of open.splice(0)) await c.close();
+});
+
+function checkpointer(db: Db, idleMs = 400): WalCheckpointer {
+  const c = createWalCheckpointer(db, { clock: systemClock, logger: silentLogger, pollMs: 20, everyMs: 20, idleMs });
+  open.push(c);
+  return c;
+}
+
+function scratchTable(db: Db): (rows: number) => void {
+  db.sqlite.exec('CREATE TABLE scratch (id INTEGER PRIMARY KEY, body TEXT); CREATE INDEX scratch_body ON scratch(body)');
+  const insert = db.sqlite.prepare('INSERT INTO scratch (body) VALUES (?)');
+  return (rows) => db.withTransaction(() => {
+    for (let i = 0; i < rows; i++) insert.run(`${Math.random()}`.repeat(40));
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('createWalCheckpointer', () => {
+  it('starts no worker while nothing is written', async () => {
+    const db = temp.fresh();
+    const c = checkpointer(db);
+    await sleep(150);
+    expect(c.stats()).toMatchObject({ running: false, starts: 0, passes: 0 });
+  });
+
+  it('once something is written, a worker copies the whole WAL into the database file', async () => {
+    const db = temp.fresh();
+    const write = scratchTable(db);
+    const c = checkpointer(db);
+    write(500);
+    await expect.poll(() => c.stats().lastPass, { timeout: 10_000 }).toMatchObject({ busy: false });
+    await expect.poll(() => {
+      const p = c.stats().lastPass!;
+      return p.walFrames > 0 && p.checkpointed === p.walFrames;
+    }, { timeout: 10_000 }).toBe(true);
+    expect(c.stats().starts).toBe(1);
+    expect(c.stats().failed).toBe(false);
+    // The daemon connection's own automatic checkpoint is only a safety net while the worker runs.
+    expect(db.sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(10_000);
+  });
+
+  it('ends the worker once idle and starts it again for new writes', async () => {
+    const db = temp.fresh();
+    const write = scratchTable(db);
+    const c = checkpointer(db, 200);
+    write(50);
+    await expect.poll(() => c.stats().starts, { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => c.stats().running, { timeout: 10_000 }).toBe(false);
+    write(50);
+    await expect.poll(() => c.stats().starts, { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => c.stats().running, { timeout: 10_000 }).toBe(true);
+  });
+
+  it('keeps the WAL bounded under continuous writes', async () => {
+    const db = temp.fresh();
+    const write = scratchTable(db);
+    const c = checkpointer(db);
+    // Commits every millisecond or so (~30 MB of WAL pages a second), the worker copying meanwhile.
+    // Without its restarts the WAL would grow to the 40 MB safety net before anything is reused.
+    const until = performance.now() + 2000;
+    while (performance.now() < until) {
+      write(20);
+      await sleep(1);
+    }
+    expect(c.stats().restarts).toBeGreaterThan(0);
+    write(20);
+    // Restarted from 1,000 pages of 4 KiB, and cut back to 4 MiB by the commit after a restart.
+    expect(statSync(`${db.path}-wal`).size).toBeLessThan(12 * 1024 * 1024);
+  });
+
+  it('reports a worker that cannot open the database and does not start it again', async () => {
+    const db = temp.fresh();
+    const write = scratchTable(db);
+    const c = createWalCheckpointer({ ...db, path: `${db.path}.missing` }, { clock: systemClock, logger: silentLogger, pollMs: 20, everyMs: 20 });
+    open.push(c);
+    write(10);
+    await expect.poll(() => c.stats().failed, { timeout: 10_000 }).toBe(true);
+    // Without the worker the connection checkpoints itself at SQLite's default again.
+    expect(db.sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    write(10);
+    await sleep(200);
+    expect(c.stats().starts).toBe(1);
+  });
+
+  it('close() stops a running worker', async () => {
+    const db = temp.fresh();
+    const write = scratchTable(db);
+    const c = checkpointer(db, 60_000);
+    write(10);
+    await expect.poll(() => c.stats().running, { timeout: 10_000 }).toBe(true);
+    await c.close();
+    expect(c.stats().running).toBe(false);
+  });
+});

@@ -1,0 +1,165 @@
+/**
+ * WAL checkpoints mostly off the event loop.
+ *
+ * SQLite's automatic checkpoint runs inside the COMMIT that finds the WAL past 1,000 pages: that
+ * commit copies every page not yet in the database file (up to ~4 MB) and syncs it. On the daemon
+ * that commit is on the event loop, which also decides cards: under issue #6's admin load a journal
+ * flush of 32 events took 15-24 ms instead of under 1 ms, about once a second, and a card arriving
+ * then waited for it. So while anything is being written a worker thread checkpoints every
+ * `everyMs` on its own connection (wal-checkpoint.worker.ts, PASSIVE: it never blocks a writer or
+ * a reader), and the daemon's own automatic checkpoint finds almost nothing left to copy.
+ *
+ * The daemon keeps its automatic checkpoint: only a checkpoint that ends with nothing left to copy
+ * lets the next writer start the WAL again from its beginning, and under continuous writes the
+ * worker's never does (frames arrive while it copies); without it the WAL grew past 100 MB in a
+ * 30-second load run. The one on the writer's thread, right after a commit, does.
+ *
+ * The worker costs ~10 MB, so it runs only while there is work: this side polls the connection's
+ * change counters (`total_changes()` for its own commits, `PRAGMA data_version` for other
+ * connections', e.g. the batch worker) and starts the worker when they move; the worker ends itself
+ * once the WAL has been fully copied and nothing new arrived for `idleMs`. If the worker fails, it
+ * is not started again and the automatic checkpoint does all the work, as before.
+ */
+import type { Worker } from 'node:worker_threads';
+import type { Clock, TimerHandle } from '../core/clock.ts';
+import type { Logger } from '../core/logger.ts';
+import { startWorker } from '../core/worker-entry.ts';
+import type { Db } from './database.ts';
+import { writeTurnOf } from './write-turn.ts';
+
+export interface CheckpointWorkerData {
+  readonly path: string;
+  readonly everyMs: number;
+  readonly idleMs: number;
+  /** A WAL this long, fully copied, is restarted (see the worker). */
+  readonly restartFrames: number;
+  /** The database file's write turn (write-turn.ts), shared with the daemon's writers. */
+  readonly turn: Int32Array;
+}
+
+export interface CheckpointPass {
+  /** The checkpoint lock was held elsewhere: nothing copied this time. */
+  readonly busy: boolean;
+  readonly walFrames: number;
+  readonly checkpointed: number;
+  /** This pass ended with a RESTART checkpoint: the next writer starts the WAL over. */
+  readonly restarted: boolean;
+}
+
+export type FromCheckpointWorker =
+  | { readonly kind: 'pass'; readonly pass: CheckpointPass }
+  | { readonly kind: 'idle' }
+  | { readonly kind: 'error'; readonly message: string };
+
+export interface WalCheckpointerOptions {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** How often this thread looks for new commits. Default 500 ms. */
+  readonly pollMs?: number;
+  /** How often the worker checkpoints while it runs. Default 100 ms. */
+  readonly everyMs?: number;
+  /** The worker ends after this long with the WAL fully copied and unchanged. Default 30 s. */
+  readonly idleMs?: number;
+  /** WAL length (frames) from which a fully copied WAL is restarted. Default 1,000. */
+  readonly restartFrames?: number;
+  /** Sees every checkpoint pass (tests, metrics). */
+  readonly onPass?: (p: CheckpointPass) => void;
+}
+
+export interface WalCheckpointerStats {
+  readonly running: boolean;
+  readonly starts: number;
+  readonly passes: number;
+  readonly restarts: number;
+  readonly lastPass: CheckpointPass | null;
+  /** The worker failed; it is not started again (the automatic checkpoint remains). */
+  readonly failed: boolean;
+}
+
+export interface WalCheckpointer {
+  stats(): WalCheckpointerStats;
+  /** Stops polling and the worker (the connection's close checkpoints what is left). */
+  close(): Promise<void>;
+}
+
+const WORKER_PATH = 'storage/wal-checkpoint.worker';
+/** SQLite's default automatic checkpoint (pages); where the worker restarts the WAL. */
+const RESTART_FRAMES = 1000;
+/**
+ * The daemon connection's own automatic checkpoint, a safety net: reached only if the worker falls
+ * far behind or is not running (it starts within `pollMs` of the first write).
+ */
+const SAFETY_NET_PAGES = 10_000;
+const WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024;
+
+export function createWalCheckpointer(db: Db, opts: WalCheckpointerOptions): WalCheckpointer {
+  const { clock, logger } = opts;
+  const pollMs = opts.pollMs ?? 500;
+  const data: CheckpointWorkerData = {
+    path: db.path, everyMs: opts.everyMs ?? 100, idleMs: opts.idleMs ?? 30_000, restartFrames: opts.restartFrames ?? RESTART_FRAMES,
+    turn: writeTurnOf(db.path),
+  };
+  const changes = db.sqlite.prepare('SELECT total_changes()').pluck();
+  const counters = () => `${changes.get() as number}:${db.sqlite.pragma('data_version', { simple: true }) as number}`;
+  db.sqlite.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
+  // After a burst has grown the WAL file, the first commit after a restart cuts it back to this.
+  db.sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+
+  let worker: Worker | null = null;
+  let seen = counters();
+  let closed = false;
+  let poll: TimerHandle | undefined;
+  const stats = { starts: 0, passes: 0, restarts: 0, lastPass: null as CheckpointPass | null, failed: false };
+
+  function fail(reason: string): void {
+    if (stats.failed) return;
+    stats.failed = true;
+    db.sqlite.pragma(`wal_autocheckpoint = ${RESTART_FRAMES}`);
+    logger.warn({ reason }, 'WAL checkpoint worker failed; the automatic checkpoint on the daemon connection does all the work');
+  }
+
+  function start(): void {
+    const w = startWorker(WORKER_PATH, { workerData: data });
+    worker = w;
+    stats.starts++;
+    w.on('message', (m: FromCheckpointWorker) => {
+      if (m.kind === 'pass') {
+        stats.passes++;
+        if (m.pass.restarted) stats.restarts++;
+        stats.lastPass = m.pass;
+        opts.onPass?.(m.pass);
+      } else if (m.kind === 'error') {
+        fail(m.message);
+      }
+    });
+    w.on('error', (err) => fail(err.message));
+    w.on('exit', (code) => {
+      if (worker === w) worker = null;
+      // Ends by itself when idle (code 0); anything else while running is a failure.
+      if (code !== 0 && !closed) fail(`worker exited with code ${code}`);
+    });
+    // An idle daemon must be able to exit while the worker finishes its pass.
+    w.unref();
+  }
+
+  function check(): void {
+    poll = undefined;
+    if (closed) return;
+    const now = counters();
+    if (now !== seen && worker === null && !stats.failed) start();
+    seen = now;
+    poll = clock.setTimeout(check, pollMs);
+  }
+  poll = clock.setTimeout(check, pollMs);
+
+  return {
+    stats: () => ({ running: worker !== null, ...stats }),
+    async close() {
+      closed = true;
+      if (poll !== undefined) clock.clearTimeout(poll);
+      const w = worker;
+      worker = null;
+      if (w) await w.terminate();
+    },
+  };
+}
