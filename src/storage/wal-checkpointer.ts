@@ -1,24 +1,24 @@
 /**
- * WAL checkpoints mostly off the event loop.
+ * WAL checkpoints off the event loop.
  *
  * SQLite's automatic checkpoint runs inside the COMMIT that finds the WAL past 1,000 pages: that
  * commit copies every page not yet in the database file (up to ~4 MB) and syncs it. On the daemon
  * that commit is on the event loop, which also decides cards: under issue #6's admin load a journal
  * flush of 32 events took 15-24 ms instead of under 1 ms, about once a second, and a card arriving
- * then waited for it. So while anything is being written a worker thread checkpoints every
- * `everyMs` on its own connection (wal-checkpoint.worker.ts, PASSIVE: it never blocks a writer or
- * a reader), and the daemon's own automatic checkpoint finds almost nothing left to copy.
+ * then waited for it. So while anything is being written a worker thread does the checkpoints on
+ * its own connection (wal-checkpoint.worker.ts): a PASSIVE pass every `everyMs`, and a RESTART
+ * once the WAL is `restartFrames` long, so that the next writer starts the WAL over. (PASSIVE alone
+ * never ends with the whole WAL copied under continuous writes, and only then may a writer restart
+ * it: a PASSIVE-only worker let the WAL grow past 100 MB in a 30-second load run.)
  *
- * The daemon keeps its automatic checkpoint: only a checkpoint that ends with nothing left to copy
- * lets the next writer start the WAL again from its beginning, and under continuous writes the
- * worker's never does (frames arrive while it copies); without it the WAL grew past 100 MB in a
- * 30-second load run. The one on the writer's thread, right after a commit, does.
+ * The daemon connection's automatic checkpoint is raised to a safety net of 10,000 pages, reached
+ * only if the worker falls far behind or has not started yet; if the worker fails it goes back to
+ * SQLite's 1,000 and the worker is not started again.
  *
  * The worker costs ~10 MB, so it runs only while there is work: this side polls the connection's
  * change counters (`total_changes()` for its own commits, `PRAGMA data_version` for other
  * connections', e.g. the batch worker) and starts the worker when they move; the worker ends itself
- * once the WAL has been fully copied and nothing new arrived for `idleMs`. If the worker fails, it
- * is not started again and the automatic checkpoint does all the work, as before.
+ * once the WAL has been fully copied and nothing new arrived for `idleMs`.
  */
 import type { Worker } from 'node:worker_threads';
 import type { Clock, TimerHandle } from '../core/clock.ts';
