@@ -25,6 +25,24 @@ const put = (key: string) =>
 const keys = () => db.sqlite.prepare('SELECT key FROM settings ORDER BY key').pluck().all();
 
 describe('runInChunks', () => {
+  it('commits chunks unsynced and syncs the WAL once, before the results are returned', async () => {
+    open();
+    const order: string[] = [];
+    const levels: number[] = [];
+    const watched: Db = { ...db, syncWal: async () => void order.push('sync') };
+    const results = await runInChunks(watched, ['a', 'b', 'c'], (item, _i, afterCommit) => {
+      levels.push(db.sqlite.pragma('synchronous', { simple: true }) as number);
+      put(item);
+      afterCommit(() => order.push(`after ${item}`));
+      return item;
+    }, { clock: new ManualClock(), maxItems: 2 });
+    order.push('returned');
+    expect(results).toEqual(['a', 'b', 'c']);
+    expect(levels).toEqual([1, 1, 1]);
+    expect(order).toEqual(['after a', 'after b', 'after c', 'sync', 'returned']);
+    expect(db.sqlite.pragma('synchronous', { simple: true })).toBe(2);
+  });
+
   it('commits each chunk, rolls back only failed items, runs after-commit actions after the commit, yields between chunks', async () => {
     open();
     const seenByAfterCommit: boolean[] = [];

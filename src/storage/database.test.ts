@@ -166,3 +166,37 @@ describe('write transactions against another connection', () => {
     }
   });
 });
+
+describe('unsynced commits and WAL syncs', () => {
+  const level = (db: ReturnType<typeof temp.fresh>) => db.sqlite.pragma('synchronous', { simple: true });
+
+  it('unsynced commits with synchronous NORMAL and restores FULL afterwards, also after a throw', () => {
+    const db = temp.fresh();
+    db.sqlite.exec('CREATE TABLE c (x INTEGER)');
+    const seen = db.unsynced(() => {
+      db.withTransaction(() => db.sqlite.prepare('INSERT INTO c VALUES (1)').run());
+      return level(db);
+    });
+    expect(seen).toBe(1);
+    expect(level(db)).toBe(2);
+    expect(() => db.unsynced(() => {
+      throw new Error('boom');
+    })).toThrow('boom');
+    expect(level(db)).toBe(2);
+    expect(db.sqlite.prepare('SELECT COUNT(*) FROM c').pluck().get()).toBe(1);
+  });
+
+  it('unsynced leaves a connection that is already NORMAL as it is', () => {
+    const db = temp.fresh();
+    db.sqlite.pragma('synchronous = NORMAL');
+    expect(db.unsynced(() => level(db))).toBe(1);
+    expect(level(db)).toBe(1);
+  });
+
+  it('syncWal and syncWalNow sync the WAL file of an open database', async () => {
+    const db = temp.fresh();
+    db.unsynced(() => db.withTransaction(() => db.sqlite.exec('CREATE TABLE s (x INTEGER); INSERT INTO s VALUES (1)')));
+    await expect(db.syncWal()).resolves.toBeUndefined();
+    expect(() => db.syncWalNow()).not.toThrow();
+  });
+});

@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { fdatasyncSync, mkdirSync, openSync, closeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, type Migration } from './migrations/index.ts';
@@ -39,6 +40,17 @@ export interface Db {
    * the database exactly as it was for that item.
    */
   attempt<T>(fn: () => RepoResult<T>): RepoResult<T>;
+  /**
+   * Runs `fn` (which commits) without the fsync at each commit (synchronous = NORMAL for its
+   * duration). What it commits is consistent after a power cut but durable only once the WAL is
+   * synced: by `syncWal`/`syncWalNow`, by any later commit on a FULL connection, or by a checkpoint.
+   * For writes nobody has been told about yet (journal rows, batch chunks acknowledged after a sync).
+   */
+  unsynced<T>(fn: () => T): T;
+  /** Makes every commit so far durable: fdatasync of the WAL on libuv's thread pool, off the event loop. */
+  syncWal(): Promise<void>;
+  /** The same, on the calling thread (a worker thread, where blocking is fine). */
+  syncWalNow(): void;
   integrityCheck(): IntegrityReport;
   close(): void;
 }
@@ -56,6 +68,9 @@ export class SchemaTooNewError extends Error {
     this.name = 'SchemaTooNewError';
   }
 }
+
+/** PRAGMA synchronous levels: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA. */
+const SYNCHRONOUS_NORMAL = 1;
 
 class RolledBack<T> extends Error {
   constructor(readonly result: RepoResult<T>) {
@@ -133,6 +148,32 @@ function makeDb(sqlite: Sqlite, path: string, schemaVersion: number): Db {
       } catch (err) {
         if (err instanceof RolledBack) return err.result as RepoResult<T>;
         throw err;
+      }
+    },
+    unsynced<T>(fn: () => T): T {
+      const level = sqlite.pragma('synchronous', { simple: true }) as number;
+      if (level <= SYNCHRONOUS_NORMAL) return fn();
+      sqlite.pragma('synchronous = NORMAL');
+      try {
+        return fn();
+      } finally {
+        sqlite.pragma(`synchronous = ${level}`);
+      }
+    },
+    async syncWal(): Promise<void> {
+      const wal = await open(`${path}-wal`, 'r+');
+      try {
+        await wal.datasync();
+      } finally {
+        await wal.close();
+      }
+    },
+    syncWalNow(): void {
+      const fd = openSync(`${path}-wal`, 'r+');
+      try {
+        fdatasyncSync(fd);
+      } finally {
+        closeSync(fd);
       }
     },
     integrityCheck(): IntegrityReport {

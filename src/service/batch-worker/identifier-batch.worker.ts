@@ -3,7 +3,6 @@
  * (with the API's envelope schema), validates the raw items with the API's own item schema, writes them on its own SQLite connection (identifier-batch-job.ts) and reports each
  * committed chunk, then the serialized reply. Jobs run one at a time, in arrival order.
  */
-import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { batchBodyOf, checkBatchItem, type BatchItemCheck } from '../../api/batch-items.ts';
@@ -24,22 +23,12 @@ const db = openDatabase({ dataDir: dirname(config.dbPath), file: basename(config
 // Commits do not fsync while holding the write lock the daemon's own writers wait for; the job
 // fsyncs the WAL right after each commit instead (makeDurable), before reporting the chunk.
 db.sqlite.pragma('synchronous = NORMAL');
-const walPath = `${config.dbPath}-wal`;
-
-function makeDurable(): void {
-  const fd = openSync(walPath, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 const jobs = createIdentifierBatchJobs(db, {
   clock: systemClock,
   capacity: config.capacity,
   chunkMs: config.chunkMs,
   reportEveryMs: config.reportEveryMs,
-  makeDurable,
+  makeDurable: () => db.syncWalNow(),
   journal: createJournal(db, { maxRows: config.journal.maxRows }),
   validate: (items, i) => checkBatchItem(BatchItemSchema, { list_items: items }, i),
 });
