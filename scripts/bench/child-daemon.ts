@@ -13,11 +13,13 @@ import { REPO_ROOT, isLog, spawnDaemon, type ChildDaemon } from '../../test/supp
 const BUILT_CLI = 'dist/cli/bin.js';
 let built = false;
 
-/** Builds dist/ from the current sources, once per bench process, so no figure runs a stale bundle. */
-function buildOnce(): void {
-  if (built) return;
-  execFileSync(process.execPath, [join(REPO_ROOT, 'scripts/build.mjs')], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  built = true;
+/** Builds dist/ from the current sources, once per process, so no figure runs a stale bundle; returns the CLI's path in the repo. */
+export function builtCli(): string {
+  if (!built) {
+    execFileSync(process.execPath, [join(REPO_ROOT, 'scripts/build.mjs')], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    built = true;
+  }
+  return BUILT_CLI;
 }
 
 export interface BenchDaemon {
@@ -39,9 +41,9 @@ const INITIAL_ADMIN = /^Initial admin account created\. Username: (\S+)\s+Passwo
 /** Starts the daemon on a fresh data dir (its first start prints the initial admin password). */
 export async function startChildDaemon(configPath: string, opts: { env?: NodeJS.ProcessEnv; readyTimeoutMs?: number } = {}): Promise<BenchDaemon> {
   const readyTimeoutMs = opts.readyTimeoutMs ?? 60_000;
-  buildOnce();
+  const cli = builtCli();
   const spawnedAt = monotonicMs();
-  const child = spawnDaemon(configPath, opts.env, BUILT_CLI);
+  const child = spawnDaemon(configPath, opts.env, cli);
   // If the bench itself dies, its daemons must not outlive it.
   const killOnExit = () => child.proc.kill('SIGKILL');
   process.once('exit', killOnExit);

@@ -76,9 +76,12 @@ export interface RunningDaemon {
   readonly closed: Promise<void>;
 }
 
-/** Starts the daemon and waits until it serves (the listening line, then "controller running"). */
-export async function startDaemon(configPath: string, env: NodeJS.ProcessEnv = {}): Promise<RunningDaemon> {
-  const child = spawnDaemon(configPath, env);
+/**
+ * Starts the daemon and waits until it serves (the listening line, then "controller running").
+ * `entry`: the CLI script to run (default: the sources through tsx; the bundle for timing figures).
+ */
+export async function startDaemon(configPath: string, env: NodeJS.ProcessEnv = {}, entry?: string): Promise<RunningDaemon> {
+  const child = spawnDaemon(configPath, env, entry);
   const closed = new Promise<void>((resolve) => child.proc.once('close', () => resolve()));
   const listening = child.waitForLine(isLog('admin API listening'), 30_000);
   listening.catch(() => undefined); // awaited below; a start that fails reports through the next wait
