@@ -12,8 +12,8 @@ afterEach(async () => {
   for (const c of open.splice(0)) await c.close();
 });
 
-function checkpointer(db: Db, idleMs = 400): WalCheckpointer {
-  const c = createWalCheckpointer(db, { clock: systemClock, logger: silentLogger, pollMs: 20, everyMs: 20, idleMs });
+function checkpointer(db: Db, idleMs = 400, startWalBytes = 0): WalCheckpointer {
+  const c = createWalCheckpointer(db, { clock: systemClock, logger: silentLogger, pollMs: 20, everyMs: 20, idleMs, startWalBytes });
   open.push(c);
   return c;
 }
@@ -34,6 +34,17 @@ describe('createWalCheckpointer', () => {
     const c = checkpointer(db);
     await sleep(150);
     expect(c.stats()).toMatchObject({ running: false, starts: 0, passes: 0 });
+  });
+
+  it('leaves a few small writes to the daemon connection: no worker below startWalBytes', async () => {
+    const db = temp.fresh();
+    const write = scratchTable(db);
+    const c = checkpointer(db, 400, 1024 * 1024);
+    write(1);
+    await sleep(150);
+    expect(c.stats()).toMatchObject({ running: false, starts: 0 });
+    write(2000);
+    await expect.poll(() => c.stats().starts, { timeout: 10_000 }).toBe(1);
   });
 
   it('once something is written, a worker copies the whole WAL into the database file', async () => {
@@ -84,7 +95,7 @@ describe('createWalCheckpointer', () => {
   it('reports a worker that cannot open the database and does not start it again', async () => {
     const db = temp.fresh();
     const write = scratchTable(db);
-    const c = createWalCheckpointer({ ...db, path: `${db.path}.missing` }, { clock: systemClock, logger: silentLogger, pollMs: 20, everyMs: 20 });
+    const c = createWalCheckpointer({ ...db, path: `${db.path}.missing` }, { clock: systemClock, logger: silentLogger, pollMs: 20, everyMs: 20, startWalBytes: 0 });
     open.push(c);
     write(10);
     await expect.poll(() => c.stats().failed, { timeout: 10_000 }).toBe(true);

@@ -17,9 +17,12 @@
  *
  * The worker costs ~10 MB, so it runs only while there is work: this side polls the connection's
  * change counters (`total_changes()` for its own commits, `PRAGMA data_version` for other
- * connections', e.g. the batch worker) and starts the worker when they move; the worker ends itself
- * once the WAL has been fully copied and nothing new arrived for `idleMs`.
+ * connections', e.g. the batch worker) and starts the worker when they move and the WAL file has
+ * reached `startWalBytes` (the few writes of a start-up or of an occasional admin change leave
+ * that to the safety net); the worker ends itself once the WAL has been fully copied and nothing
+ * new arrived for `idleMs`.
  */
+import { statSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import type { Clock, TimerHandle } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
@@ -62,6 +65,8 @@ export interface WalCheckpointerOptions {
   readonly idleMs?: number;
   /** WAL length (frames) from which a fully copied WAL is restarted. Default 1,000. */
   readonly restartFrames?: number;
+  /** The worker starts only once the WAL file is this large (a few small writes do not need it). Default 1 MiB. */
+  readonly startWalBytes?: number;
   /** Sees every checkpoint pass (tests, metrics). */
   readonly onPass?: (p: CheckpointPass) => void;
 }
@@ -91,6 +96,7 @@ const RESTART_FRAMES = 1000;
  */
 const SAFETY_NET_PAGES = 10_000;
 const WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024;
+const START_WAL_BYTES = 1024 * 1024;
 
 export function createWalCheckpointer(db: Db, opts: WalCheckpointerOptions): WalCheckpointer {
   const { clock, logger } = opts;
@@ -99,6 +105,8 @@ export function createWalCheckpointer(db: Db, opts: WalCheckpointerOptions): Wal
     path: db.path, everyMs: opts.everyMs ?? 100, idleMs: opts.idleMs ?? 30_000, restartFrames: opts.restartFrames ?? RESTART_FRAMES,
     turn: writeTurnOf(db.path),
   };
+  const startWalBytes = opts.startWalBytes ?? START_WAL_BYTES;
+  const walBytes = () => statSync(`${db.path}-wal`, { throwIfNoEntry: false })?.size ?? 0;
   const changes = db.sqlite.prepare('SELECT total_changes()').pluck();
   const counters = () => `${changes.get() as number}:${db.sqlite.pragma('data_version', { simple: true }) as number}`;
   db.sqlite.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
@@ -146,7 +154,7 @@ export function createWalCheckpointer(db: Db, opts: WalCheckpointerOptions): Wal
     poll = undefined;
     if (closed) return;
     const now = counters();
-    if (now !== seen && worker === null && !stats.failed) start();
+    if (now !== seen && worker === null && !stats.failed && walBytes() >= startWalBytes) start();
     seen = now;
     poll = clock.setTimeout(check, pollMs);
   }
