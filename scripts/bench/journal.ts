@@ -1,8 +1,9 @@
 /**
- * Journal: (1) sustained durable appends through the daemon's journal writer (batched
- * transactions, synchronous=FULL, a real file): events are appended as fast as the producer can
- * while the writer's timers commit them; the rate counts only events committed. (2) 100-row
- * queries by time window in a 1,000,000-row journal.
+ * Journal: (1) sustained durable appends through the daemon's journal writer, set up as the daemon
+ * sets it up (batched transactions committed without an fsync each, then the WAL synced on the
+ * thread pool after each flush, a real file): events are appended as fast as the producer can
+ * while the writer's timers commit them; the rate counts only events a completed sync covered by
+ * the end of the window. (2) 100-row queries by time window in a 1,000,000-row journal.
  */
 import { setImmediate as yieldLoop } from 'node:timers/promises';
 import { systemClock } from '../../src/core/clock.ts';
@@ -37,7 +38,9 @@ const PRODUCER_BACKLOG = 20_000;
 
 async function sustainedAppends(dataDir: string, seconds: number) {
   const db = openDatabase({ dataDir });
-  const writer = createJournalWriter(createJournal(db), { clock: systemClock, logger: silentLogger, flushIntervalMs: 20 });
+  const writer = createJournalWriter(createJournal(db), {
+    clock: systemClock, logger: silentLogger, flushIntervalMs: 20, makeDurable: () => db.syncWal(),
+  });
   const t0 = performance.now();
   let appended = 0;
   // Producer: bursts of 100 events, yielding to the loop between bursts so the writer's timers run.
@@ -48,14 +51,15 @@ async function sustainedAppends(dataDir: string, seconds: number) {
     if (writer.stats().buffered < PRODUCER_BACKLOG) for (let k = 0; k < 100; k++) writer.append(event(appended++, Date.now()));
     await yieldLoop();
   }
-  writer.close();
   const elapsedS = (performance.now() - t0) / 1000;
+  const durable = writer.stats().durable;
+  writer.close();
   const stats = writer.stats();
   const rows = db.sqlite.prepare('SELECT COUNT(*) FROM journal').pluck().get() as number;
   const sync = db.sqlite.pragma('synchronous', { simple: true });
   db.close();
   if (rows !== stats.written) throw new Error(`journal holds ${rows} rows, writer says ${stats.written}`);
-  return { appended, written: stats.written, lost: stats.lost, elapsedS, rate: stats.written / elapsedS, synchronous: sync };
+  return { appended, written: stats.written, durable, lost: stats.lost, elapsedS, rate: durable / elapsedS, synchronous: sync };
 }
 
 function windowQueries(dataDir: string, rows: number, queries: number) {
@@ -97,8 +101,8 @@ export const journal: Figure = {
       return {
         rows: [
           {
-            figure: 'journal: sustained durable appends (writer, synchronous=FULL)',
-            measured: `${appends.rate.toFixed(0)} events/s (${appends.written} in ${appends.elapsedS.toFixed(1)} s, ${appends.lost} lost)`,
+            figure: 'journal: sustained durable appends (writer; unsynced commits, WAL synced after each flush)',
+            measured: `${appends.rate.toFixed(0)} events/s (${appends.durable} synced in ${appends.elapsedS.toFixed(1)} s, ${appends.lost} lost)`,
             target: `≥ ${TARGET_RATE.toLocaleString('en')}/s`,
             met: appends.rate >= TARGET_RATE && appends.lost === 0,
           },
@@ -110,7 +114,7 @@ export const journal: Figure = {
           },
         ],
         data: { appends, query: q },
-        notes: [`query journal filled in ${q.fillS.toFixed(1)} s (10,000-row transactions); appends file PRAGMA synchronous = ${appends.synchronous} (2 = FULL).`],
+        notes: [`query journal filled in ${q.fillS.toFixed(1)} s (10,000-row transactions); appends file PRAGMA synchronous = ${appends.synchronous} (2 = FULL; the writer's commits run at 1 = NORMAL and db.syncWal makes them durable).`],
       };
     } finally {
       dir.remove();

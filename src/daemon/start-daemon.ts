@@ -123,8 +123,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     db = openDatabase({ dataDir });
     checkpointer = createWalCheckpointer(db, { clock, logger });
     const index = new CredentialIndex();
+    const journalDb = db;
     writer = createJournalWriter(createJournal(db, { maxRows: config.journal.maxRows }), {
-      clock, logger, flushIntervalMs: config.journal.flushMs,
+      clock, logger, flushIntervalMs: config.journal.flushMs, makeDurable: () => journalDb.syncWal(),
     });
     for (const e of early.splice(0)) writer.append(e);
 

@@ -16,6 +16,42 @@ function setup(opts: { maxBatch?: number; maxBuffered?: number } = {}) {
 }
 
 describe('journal writer', () => {
+  it('commits without an fsync and counts events durable once a sync after the commit completes', async () => {
+    const syncs: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+    const makeDurable = () => new Promise<void>((resolve, reject) => syncs.push({ resolve, reject }));
+    const db = temp.fresh();
+    const clock = new ManualClock();
+    let levelInFlush = -1;
+    const watched = { ...db, unsynced: <T>(fn: () => T): T => db.unsynced(() => {
+      levelInFlush = db.sqlite.pragma('synchronous', { simple: true }) as number;
+      return fn();
+    }) };
+    const writer = createJournalWriter(createJournal(watched), { clock, logger: silentLogger, flushIntervalMs: 20, makeDurable });
+    for (let i = 0; i < 3; i++) writer.append({ ts: 0, type: 'granted' });
+    clock.advanceMs(20);
+    expect(levelInFlush).toBe(1);
+    expect(writer.stats()).toMatchObject({ written: 3, durable: 0 });
+    // More commits while the first sync runs: one sync at a time, the next one after it.
+    writer.append({ ts: 0, type: 'granted' });
+    clock.advanceMs(20);
+    expect(syncs).toHaveLength(1);
+    syncs[0]!.resolve();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(writer.stats().durable).toBe(3);
+    expect(syncs).toHaveLength(2);
+    // A failed sync is retried by the next flush, not in a loop.
+    syncs[1]!.reject(new Error('EIO'));
+    await new Promise((r) => setImmediate(r));
+    expect(syncs).toHaveLength(2);
+    writer.append({ ts: 0, type: 'granted' });
+    clock.advanceMs(20);
+    expect(syncs).toHaveLength(3);
+    syncs[2]!.resolve();
+    await new Promise((r) => setImmediate(r));
+    expect(writer.stats()).toMatchObject({ written: 5, durable: 5 });
+  });
+
   it('append never writes; the timer writes the batch in one go', () => {
     const { clock, journal, writer } = setup();
     for (let i = 0; i < 5; i++) writer.append({ ts: clock.now(), type: 'granted', credential: String(i) });

@@ -15,11 +15,20 @@ export interface JournalWriterOptions {
   readonly maxBatch?: number;
   /** Memory bound while SQLite is failing; events beyond it are counted as lost. Default 100,000. */
   readonly maxBuffered?: number;
+  /**
+   * Makes every commit so far durable, off the event loop (the daemon: `db.syncWal`). Flushes
+   * commit without an fsync (journal.ts); after each, one of these runs unless one already is, so
+   * the journal reaches the disk within a flush and a sync, and `stats().durable` counts it.
+   */
+  readonly makeDurable?: () => Promise<void>;
 }
 
 export interface JournalWriterStats {
   readonly buffered: number;
+  /** Committed (durable once a later sync covers them). */
   readonly written: number;
+  /** Committed and covered by a completed `makeDurable` (0 without one). */
+  readonly durable: number;
   /** Events dropped in memory (buffer full or writer closed); each loss is also journalled. */
   readonly lost: number;
   readonly failedFlushes: number;
@@ -58,7 +67,26 @@ export function createJournalWriter(journal: Journal, opts: JournalWriterOptions
   let timerIsImmediate = false;
   let lostUnrecorded = 0;
   let closed = false;
-  const stats = { written: 0, lost: 0, failedFlushes: 0, busyRetries: 0 };
+  const stats = { written: 0, durable: 0, lost: 0, failedFlushes: 0, busyRetries: 0 };
+  let syncing = false;
+
+  /** Starts a sync covering everything written so far, unless one is running (it restarts itself after). */
+  function syncWritten(): void {
+    if (!opts.makeDurable || syncing || stats.durable === stats.written) return;
+    syncing = true;
+    const covered = stats.written;
+    opts.makeDurable().then(
+      () => {
+        syncing = false;
+        stats.durable = covered;
+        if (!closed) syncWritten();
+      },
+      (err: unknown) => {
+        syncing = false;
+        logger.warn({ err }, 'journal sync failed; the next flush tries again');
+      },
+    );
+  }
 
   function schedule(ms: number): void {
     if (timer !== undefined) {
@@ -111,6 +139,7 @@ export function createJournalWriter(journal: Journal, opts: JournalWriterOptions
         return 0;
       }
       stats.written += batch.length;
+      syncWritten();
       if (outcome.dropped > 0) logger.info({ dropped: outcome.dropped }, 'journal bound reached: oldest rows dropped');
       return batch.length;
     } catch (err) {
