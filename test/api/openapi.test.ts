@@ -15,7 +15,7 @@ afterAll(() => h.close());
 type Op = { method: string; path: string; role: string | undefined; security: unknown };
 
 function operations(): Op[] {
-  const doc = h.app.openapi as unknown as { paths: Record<string, Record<string, Record<string, unknown>>> };
+  const doc = h.app.openapi() as unknown as { paths: Record<string, Record<string, Record<string, unknown>>> };
   return Object.entries(doc.paths).flatMap(([path, item]) =>
     Object.entries(item).map(([method, op]) => ({ method, path, role: op[ROLE_EXTENSION] as string | undefined, security: op.security })),
   );
