@@ -147,11 +147,29 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       },
     });
 
+    // A large identifier table's load worker starts reading now. Meanwhile this thread builds the
+    // admin app (not listening yet) and, on a first start, the thread pool hashes the initial
+    // admin's password (scrypt, ~60 ms); then this thread reads its part and builds the index.
     const loadStart = performance.now();
-    const loaded = services.indexSync.loadAll();
+    const finishLoad = services.indexSync.beginLoad();
+    const initialAdmin = services.auth.ensureInitialAdmin();
+    const metrics = new Registry();
+    const app = createApp({
+      services, logger, clock, metrics, events, doors: () => doors.status(), seamPrefix: config.api.seamPrefix,
+      health: () => ({
+        gpio: port.backend,
+        identifiers: index.size,
+        readers: [...readers.values()].map((r) => ({ id: r.id, ...r.counters().decoder })),
+        capture: capture.health(),
+      }),
+    });
+    const server: Server = config.api.tls
+      ? createHttpsServer({ cert: readFileSync(config.api.tls.cert), key: readFileSync(config.api.tls.key) }, app)
+      : createHttpServer(app);
+    const loaded = finishLoad();
     logger.info({ identifiers: loaded.loaded, ms: Math.round(performance.now() - loadStart) }, 'credential index loaded');
 
-    const admin = await services.auth.ensureInitialAdmin();
+    const admin = await initialAdmin;
     if (admin) {
       // Printed once, to the console only: the log line carries no secret.
       process.stdout.write(`\nInitial admin account created. Username: ${admin.username}  Password: ${admin.password}\n` +
@@ -181,19 +199,6 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     }
     const capture: CaptureSources = await startCaptureSources({ config, board, dataDir, clock, logger, readers });
 
-    const metrics = new Registry();
-    const app = createApp({
-      services, logger, clock, metrics, events, doors: () => doors.status(), seamPrefix: config.api.seamPrefix,
-      health: () => ({
-        gpio: port.backend,
-        identifiers: index.size,
-        readers: [...readers.values()].map((r) => ({ id: r.id, ...r.counters().decoder })),
-        capture: capture.health(),
-      }),
-    });
-    const server: Server = config.api.tls
-      ? createHttpsServer({ cert: readFileSync(config.api.tls.cert), key: readFileSync(config.api.tls.key) }, app)
-      : createHttpServer(app);
     await new Promise<void>((ok, fail) => {
       server.once('error', fail);
       server.listen(config.api.port, config.api.host, () => ok());

@@ -163,6 +163,11 @@ export interface IndexSync {
   accessCodeSaved(id: string): void;
   /** Start-up or restore: replace the index content with every stored identifier and access code. */
   loadAll(): BulkLoadResult;
+  /**
+   * loadAll in two steps: a large table's worker starts reading now, and the returned function
+   * does the rest (this thread's part, then building the index). Start-up does other work between.
+   */
+  beginLoad(): () => BulkLoadResult;
 }
 
 /** `loadOptions`: how loadAll splits a large table between this thread and a worker (tests make it small). */
@@ -207,24 +212,32 @@ export function createIndexSync(db: Db, index: CredentialIndex, logger: Logger, 
       const r = index.upsert(indexRow);
       if (!r.ok) logger.warn({ accessCode: id, reason: r.reason }, 'credential index refused a committed access code');
     },
-    loadAll() {
-      const codes = (function* () {
-        for (const r of allCodes.iterate()) {
-          const row = accessCodeIndexRow(r);
-          if (row) yield row;
-        }
-      })();
-      const rows = chunkRows(loadChunks(db, reader, logger, loadOptions), codes);
-      // One read transaction: the counts and every chunk see the same snapshot.
-      const result = db.withTransaction(() => {
-        const expected: Partial<Record<IdentifierType, number>> = Object.fromEntries(counts.all().map((c) => [c.type, c.n]));
-        expected.inputCode = (expected.inputCode ?? 0) + codeCount.get()!.n;
-        return index.loadBulk(rows, expected);
-      });
-      if (result.rejected.length > 0) {
-        logger.warn({ rejected: result.rejected.length }, 'credential index rejected stored identifiers');
-      }
-      return result;
-    },
+    loadAll: () => beginLoad()(),
+    beginLoad,
   };
+
+  function beginLoad(): () => BulkLoadResult {
+    const chunks = loadChunks(db, reader, logger, loadOptions);
+    return () => finishLoad(chunks);
+  }
+
+  function finishLoad(chunks: Generator<IdentifierIndexChunk>): BulkLoadResult {
+    const codes = (function* () {
+      for (const r of allCodes.iterate()) {
+        const row = accessCodeIndexRow(r);
+        if (row) yield row;
+      }
+    })();
+    const rows = chunkRows(chunks, codes);
+    // One read transaction: the counts and every chunk see the same snapshot.
+    const result = db.withTransaction(() => {
+      const expected: Partial<Record<IdentifierType, number>> = Object.fromEntries(counts.all().map((c) => [c.type, c.n]));
+      expected.inputCode = (expected.inputCode ?? 0) + codeCount.get()!.n;
+      return index.loadBulk(rows, expected);
+    });
+    if (result.rejected.length > 0) {
+      logger.warn({ rejected: result.rejected.length }, 'credential index rejected stored identifiers');
+    }
+    return result;
+  }
 }

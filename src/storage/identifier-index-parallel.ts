@@ -47,7 +47,7 @@ export interface ParallelLoadOptions {
   readonly stallMs: number;
 }
 
-export const DEFAULT_PARALLEL_LOAD: ParallelLoadOptions = { parallelFromRows: 100_000, chunkRows: 4096, ownShare: 0.3, stallMs: 20_000 };
+export const DEFAULT_PARALLEL_LOAD: ParallelLoadOptions = { parallelFromRows: 100_000, chunkRows: 4096, ownShare: 0.4, stallMs: 20_000 };
 
 /** Waits for the worker's next message; undefined after `stallMs` without one. */
 function nextMessage(port: MessagePort, posted: Int32Array, taken: number, stallMs: number): LoadWorkerMessage | undefined {
@@ -63,25 +63,37 @@ function nextMessage(port: MessagePort, posted: Int32Array, taken: number, stall
   }
 }
 
-/** Every identifier's chunk in rowid order, the upper part read by a worker when the table is large. */
-export function* loadChunks(db: Db, reader: IdentifierIndexReader, logger: Logger, opts: ParallelLoadOptions = DEFAULT_PARALLEL_LOAD): Generator<IdentifierIndexChunk> {
-  const cacheSize = db.sqlite.pragma('cache_size', { simple: true }) as number;
-  db.sqlite.pragma(SCAN_CACHE_PRAGMA);
-  try {
-    yield* splitChunks(db, reader, logger, opts);
-  } finally {
-    db.sqlite.pragma(`cache_size = ${cacheSize}`);
-  }
-}
-
-function* splitChunks(db: Db, reader: IdentifierIndexReader, logger: Logger, opts: ParallelLoadOptions): Generator<IdentifierIndexChunk> {
+/**
+ * Every identifier's chunk in rowid order, the upper part read by a worker when the table is large.
+ * Not a generator function: the worker starts (and begins reading) at the call, so the caller can
+ * do other start-up work before it iterates; this thread's own part is read when it does.
+ */
+export function loadChunks(db: Db, reader: IdentifierIndexReader, logger: Logger, opts: ParallelLoadOptions = DEFAULT_PARALLEL_LOAD): Generator<IdentifierIndexChunk> {
   const range = reader.rowids();
   // The rowid span stands in for the row count (rowids are dense unless many rows were deleted).
-  if (!range || range.max - range.min + 1 < opts.parallelFromRows) {
-    yield* reader.chunks();
-    return;
-  }
-  const split = range.min - 1 + Math.floor((range.max - range.min + 1) * opts.ownShare);
+  const split = !range || range.max - range.min + 1 < opts.parallelFromRows
+    ? undefined
+    : range.min - 1 + Math.floor((range.max - range.min + 1) * opts.ownShare);
+  const upper = split === undefined ? undefined : startUpperLoad(db, split, logger, opts);
+  return (function* () {
+    const cacheSize = db.sqlite.pragma('cache_size', { simple: true }) as number;
+    db.sqlite.pragma(SCAN_CACHE_PRAGMA);
+    try {
+      if (split === undefined || upper === undefined) {
+        yield* reader.chunks();
+        return;
+      }
+      yield* reader.chunks(0, split);
+      yield* upper.chunks(reader);
+    } finally {
+      db.sqlite.pragma(`cache_size = ${cacheSize}`);
+      upper?.stop();
+    }
+  })();
+}
+
+/** The worker reading rowids above `split`, started now; its chunks are taken in order by `chunks`. */
+function startUpperLoad(db: Db, split: number, logger: Logger, opts: ParallelLoadOptions) {
   const { port1, port2 } = new MessageChannel();
   const signal = new SharedArrayBuffer(4);
   const posted = new Int32Array(signal);
@@ -90,24 +102,26 @@ function* splitChunks(db: Db, reader: IdentifierIndexReader, logger: Logger, opt
   // Failures reach this thread as a message or a stall; the event only needs a listener so it cannot crash the process.
   worker.on('error', (err) => logger.warn({ err }, 'identifier load worker failed'));
   worker.unref();
-  try {
-    yield* reader.chunks(0, split);
-    let after = split;
-    for (let taken = 0; ; taken++) {
-      const m = nextMessage(port1, posted, taken, opts.stallMs);
-      if (m && 'raw' in m) {
-        const c = parseIndexChunk(m.raw);
-        after = c.id[c.id.length - 1] ?? after;
-        yield c;
-        continue;
+  return {
+    *chunks(reader: IdentifierIndexReader): Generator<IdentifierIndexChunk> {
+      let after = split;
+      for (let taken = 0; ; taken++) {
+        const m = nextMessage(port1, posted, taken, opts.stallMs);
+        if (m && 'raw' in m) {
+          const c = parseIndexChunk(m.raw);
+          after = c.id[c.id.length - 1] ?? after;
+          yield c;
+          continue;
+        }
+        if (m && 'done' in m) return;
+        logger.warn({ error: m ? m.error : `no chunk for ${opts.stallMs} ms`, after }, 'identifier load worker gave up; reading the rest on the main thread');
+        yield* reader.chunks(after, LAST_ROWID);
+        return;
       }
-      if (m && 'done' in m) return;
-      logger.warn({ error: m ? m.error : `no chunk for ${opts.stallMs} ms`, after }, 'identifier load worker gave up; reading the rest on the main thread');
-      yield* reader.chunks(after, LAST_ROWID);
-      return;
-    }
-  } finally {
-    port1.close();
-    void worker.terminate();
-  }
+    },
+    stop(): void {
+      port1.close();
+      void worker.terminate();
+    },
+  };
 }
