@@ -116,7 +116,8 @@ export function openDatabase(opts: OpenDatabaseOptions = {}): Db {
     // FULL, not NORMAL: in WAL mode NORMAL skips the fsync at each commit, so a power cut can
     // lose the last commits even though they were reported done. A pass counter is decremented
     // before the relay opens and an admin change is acknowledged to the caller; both must survive
-    // a power cut, so every commit waits for the WAL to reach the disk.
+    // a power cut, so by default every commit waits for the WAL to reach the disk. Writes nobody
+    // waits on yet opt out with `unsynced` and are synced with `syncWal` before anyone is told.
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');
     const schemaVersion = applyMigrations(sqlite, migrations, path);
