@@ -31,7 +31,7 @@ import { builtCli, monotonicMs, watchRelay, type BenchDaemon, type RelayWatch } 
 import { BENCH_CARD, BENCH_DOOR } from '../../scripts/bench/serial-relay.ts';
 import { formatSummary, summarize } from '../../scripts/bench/stats.ts';
 import { connectSimEdgeClient, REPO_ROOT, seedIdentifiers } from '../support/daemon-harness.ts';
-import { openPtyPair } from '../support/pty.ts';
+import { openPtyPair, type PtyPair } from '../support/pty.ts';
 import type { LoadReport } from './load-clients.ts';
 import {
   ADMIN_PASSWORD,
@@ -148,7 +148,10 @@ describe('load on the admin API while cards are presented', () => {
     ],
     doors: [BENCH_DOOR],
   }, secrets);
-  afterAll(() => {
+  let pty: PtyPair | undefined;
+  // Also when the test fails before its own cleanup: socat would otherwise outlive the run.
+  afterAll(async () => {
+    await pty?.close();
     site.remove();
     rmSync(ptyDir, { recursive: true, force: true });
   });
@@ -159,7 +162,7 @@ describe('load on the admin API while cards are presented', () => {
       BENCH_CARD.identifier as never,
       ...Array.from({ length: SEEDED }, (_, i) => ({ identifier_type: 'card', identifier_number: String(3_000_000 + i), identifier_owner: { type: 'owner', name: `load-${i % 20}` }, lock: 'all', valid: permanent }) as never),
     ]);
-    const pty = await openPtyPair({ links: bridgeLinks });
+    pty = await openPtyPair({ links: bridgeLinks });
     // The bundle, as it ships and as the benchmark runs it (built from the current sources).
     const d = await startDaemon(site.configPath, {}, builtCli());
     const token = await login(d.baseUrl, 'admin', ADMIN_PASSWORD);
