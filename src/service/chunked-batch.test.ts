@@ -41,6 +41,10 @@ describe('runInChunks', () => {
     expect(levels).toEqual([1, 1, 1]);
     expect(order).toEqual(['after a', 'after b', 'after c', 'sync', 'returned']);
     expect(db.sqlite.pragma('synchronous', { simple: true })).toBe(2);
+    // A caller that makes its chunks durable itself (the batch worker) opts out of the final sync.
+    order.length = 0;
+    await runInChunks(watched, ['d'], (item) => put(item), { clock: new ManualClock(), syncAtEnd: false });
+    expect(order).toEqual([]);
   });
 
   it('commits each chunk, rolls back only failed items, runs after-commit actions after the commit, yields between chunks', async () => {

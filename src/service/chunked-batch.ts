@@ -40,6 +40,11 @@ export interface ChunkOptions {
    * (storage/write-turn.ts). Default true, for the event loop; the worker itself sets false.
    */
   readonly claimTurn?: boolean;
+  /**
+   * Sync the WAL once after the last chunk, before returning (default true). The batch worker says
+   * false: it makes each chunk durable itself before reporting it (identifier-batch-job.ts).
+   */
+  readonly syncAtEnd?: boolean;
 }
 
 export type AfterCommit = (action: () => void) => void;
@@ -88,7 +93,7 @@ export async function runInChunks<I, R>(
   }
   // Chunks commit without an fsync each; one fsync of the WAL, off the event loop, makes them all
   // durable before the caller can acknowledge anything.
-  if (items.length > 0) await db.syncWal();
+  if (items.length > 0 && (opts.syncAtEnd ?? true)) await db.syncWal();
   return results;
 }
 

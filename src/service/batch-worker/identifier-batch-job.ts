@@ -118,6 +118,8 @@ export function createIdentifierBatchJobs(db: Db, opts: BatchJobOptions) {
       maxMs: opts.chunkMs ?? 20,
       shouldYield: () => othersWaiting(turn),
       claimTurn: false,
+      // flush() makes the chunks durable (makeDurable) before reporting them, the last one included.
+      syncAtEnd: false,
       pause: async () => {
         flush(false);
         await setImmediatePromise();
