@@ -121,11 +121,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   let checkpointer: WalCheckpointer | null = null;
   try {
     db = openDatabase({ dataDir });
+    // The opened database, for closures (`db` itself stays nullable for the catch below).
+    const openDb = db;
     checkpointer = createWalCheckpointer(db, { clock, logger });
     const index = new CredentialIndex();
-    const journalDb = db;
     writer = createJournalWriter(createJournal(db, { maxRows: config.journal.maxRows }), {
-      clock, logger, flushIntervalMs: config.journal.flushMs, makeDurable: () => journalDb.syncWal(),
+      clock, logger, flushIntervalMs: config.journal.flushMs, makeDurable: () => openDb.syncWal(),
     });
     for (const e of early.splice(0)) writer.append(e);
 
@@ -211,7 +212,6 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     notifier.startWatchdog();
 
     let stopped = false;
-    const openDb = db;
     return {
       gpioBackend: port.backend, services, index, doors, readers, executor, events, db: openDb,
       simSocketPath: capture.simSocketPath,

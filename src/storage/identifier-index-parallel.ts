@@ -71,19 +71,18 @@ function nextMessage(port: MessagePort, posted: Int32Array, taken: number, stall
 export function loadChunks(db: Db, reader: IdentifierIndexReader, logger: Logger, opts: ParallelLoadOptions = DEFAULT_PARALLEL_LOAD): Generator<IdentifierIndexChunk> {
   const range = reader.rowids();
   // The rowid span stands in for the row count (rowids are dense unless many rows were deleted).
-  const split = !range || range.max - range.min + 1 < opts.parallelFromRows
+  const upper = !range || range.max - range.min + 1 < opts.parallelFromRows
     ? undefined
-    : range.min - 1 + Math.floor((range.max - range.min + 1) * opts.ownShare);
-  const upper = split === undefined ? undefined : startUpperLoad(db, split, logger, opts);
+    : startUpperLoad(db, range.min - 1 + Math.floor((range.max - range.min + 1) * opts.ownShare), logger, opts);
   return (function* () {
     const cacheSize = db.sqlite.pragma('cache_size', { simple: true }) as number;
     db.sqlite.pragma(SCAN_CACHE_PRAGMA);
     try {
-      if (split === undefined || upper === undefined) {
+      if (upper === undefined) {
         yield* reader.chunks();
         return;
       }
-      yield* reader.chunks(0, split);
+      yield* reader.chunks(0, upper.split);
       yield* upper.chunks(reader);
     } finally {
       db.sqlite.pragma(`cache_size = ${cacheSize}`);
@@ -103,6 +102,7 @@ function startUpperLoad(db: Db, split: number, logger: Logger, opts: ParallelLoa
   worker.on('error', (err) => logger.warn({ err }, 'identifier load worker failed'));
   worker.unref();
   return {
+    split,
     *chunks(reader: IdentifierIndexReader): Generator<IdentifierIndexChunk> {
       let after = split;
       for (let taken = 0; ; taken++) {
