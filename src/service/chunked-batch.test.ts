@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/clock.ts';
 import { openDatabase, type Db } from '../storage/database.ts';
 import { failure, success } from '../storage/result-codes.ts';
+import { HOLDER, writeTurnOf } from '../storage/write-turn.ts';
 import { mapInSlices, runInChunks } from './chunked-batch.ts';
 
 let dir: string;
@@ -87,6 +88,24 @@ describe('runInChunks', () => {
     order.push('caller continues');
     await run;
     expect(order).toEqual(['caller continues', 'start', 'a', 'b', 'start', 'c']);
+  });
+
+  it('waits for a worker holding the write lock without blocking the event loop, then writes', async () => {
+    open();
+    const turn = writeTurnOf(db.path);
+    Atomics.store(turn, HOLDER.checkpointer, 1);
+    const order: string[] = [];
+    const done = runInChunks(db, ['a'], (item) => {
+      order.push(`item, holder flag ${Atomics.load(turn, HOLDER.checkpointer)}`);
+      return put(item);
+    }, { clock: new ManualClock() });
+    for (let i = 0; i < 3; i++) await new Promise((resolve) => setTimeout(resolve, 2));
+    order.push('loop ran');
+    Atomics.store(turn, HOLDER.checkpointer, 0);
+    Atomics.notify(turn, HOLDER.checkpointer);
+    await done;
+    expect(order).toEqual(['loop ran', 'item, holder flag 0']);
+    expect(keys()).toEqual(['a']);
   });
 
   it('rolls back the whole chunk and stops when an item throws (an I/O failure, not a result)', async () => {

@@ -11,11 +11,13 @@
  * A chunk ends after `maxItems` items or once `maxMs` of work has been spent. The block the event
  * loop sees is that plus the commit plus the after-commit actions, hence the small default. Chunks
  * commit unsynced (no fsync each, which took 2 ms median and up to ~16 ms on the build machine's
- * disk); the WAL is synced once, off the event loop, before the results are returned.
+ * disk); the WAL is synced once, off the event loop, before the results are returned. While a
+ * worker thread holds the write lock (the checkpointer's restart, a batch worker's chunk) the next
+ * chunk waits for it without blocking the loop (write-turn.ts `workersLetGo`).
  */
 import type { Clock } from '../core/clock.ts';
 import type { Db } from '../storage/database.ts';
-import { claim, holding, writeTurnOf } from '../storage/write-turn.ts';
+import { claim, holding, workersLetGo, writeTurnOf } from '../storage/write-turn.ts';
 
 export interface ChunkOptions {
   readonly clock: Clock;
@@ -73,8 +75,11 @@ export async function runInChunks<I, R>(
   const results: R[] = [];
   let next = 0;
   const pause = opts.pause ?? yieldToLoop;
+  const claimTurn = opts.claimTurn ?? true;
+  const turn = writeTurnOf(db.path);
   while (next < items.length) {
     await pause();
+    if (claimTurn) await workersLetGo(turn);
     opts.onChunkStart?.();
     const pending: Array<() => void> = [];
     const queue: AfterCommit = (action) => pending.push(action);
@@ -88,7 +93,7 @@ export async function runInChunks<I, R>(
           if (opts.clock.monotonicUs() - startUs >= maxUs || opts.shouldYield?.()) break;
         }
       });
-    db.unsynced(() => ((opts.claimTurn ?? true) ? claim(writeTurnOf(db.path), chunk) : holding(writeTurnOf(db.path), chunk)));
+    db.unsynced(() => (claimTurn ? claim(turn, chunk) : holding(turn, chunk)));
     for (const action of pending) action();
   }
   // Chunks commit without an fsync each; one fsync of the WAL, off the event loop, makes them all

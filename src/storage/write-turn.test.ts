@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Worker } from 'node:worker_threads';
-import { claim, HOLDER, holding, othersWaiting, writeTurnOf } from './write-turn.ts';
+import { claim, HOLDER, holding, othersWaiting, workersLetGo, writeTurnOf } from './write-turn.ts';
 
 describe('write turn', () => {
   it('one counter per database path; claim raises it for the duration of the write, also when the write throws', () => {
@@ -50,6 +50,34 @@ describe('write turn', () => {
       const order: string[] = [];
       claim(turn, () => order.push(Atomics.load(turn, flag) === 0 ? 'wrote after release' : 'wrote while held'));
       expect(order).toEqual(['wrote after release']);
+    } finally {
+      await worker.terminate();
+    }
+  });
+
+  it.each(Object.entries(HOLDER))('workersLetGo while the %s holds the lock resolves when it lets go, and the event loop runs meanwhile', async (_name, flag) => {
+    const turn = writeTurnOf(`/tmp/let-go-${flag}.db`);
+    // Holds the lock until told, then lets go as holding() does.
+    const worker = new Worker(
+      `const { workerData: { turn, flag }, parentPort } = require('node:worker_threads');
+       Atomics.store(turn, flag, 1);
+       parentPort.postMessage('holding');
+       parentPort.once('message', () => { Atomics.store(turn, flag, 0); Atomics.notify(turn, flag); });`,
+      { eval: true, workerData: { turn, flag } },
+    );
+    try {
+      await new Promise((resolve) => worker.once('message', resolve));
+      const order: string[] = [];
+      const letGo = workersLetGo(turn).then(() => order.push(`resumed, flag ${Atomics.load(turn, flag)}`));
+      // Several loop turns pass (timers, I/O) while the worker holds the lock.
+      for (let i = 0; i < 3; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      order.push('loop ran');
+      worker.postMessage('let go');
+      await letGo;
+      expect(order).toEqual(['loop ran', 'resumed, flag 0']);
+      // Nobody holding: resolves without waiting; it never announced itself as a waiting writer.
+      await workersLetGo(turn);
+      expect(othersWaiting(turn)).toBe(false);
     } finally {
       await worker.terminate();
     }
