@@ -39,3 +39,37 @@ describe('end-of-frame delay with defaults', () => {
   }
   afterAll(() => console.log(measured.join('\n')));
 });
+
+/**
+ * Node's timers count whole milliseconds of the loop's cached clock: a timer can fire before its
+ * delay has passed in real time, and one asked for less than 1 ms waits a whole ms.
+ */
+class EarlyTimerClock extends ManualClock {
+  readonly requestedMs: number[] = [];
+  override setTimeout(fn: () => void, ms: number) {
+    this.requestedMs.push(ms);
+    return super.setTimeout(fn, ms >= 1 ? ms - 0.6 : 1);
+  }
+
+  /** A loop turn takes time (10 µs here); on a plain ManualClock it takes none. */
+  override defer(fn: () => void) {
+    return super.setTimeout(fn, 0.01);
+  }
+}
+
+describe('end-of-frame wait on timers that fire early', () => {
+  it('waits out the rest of the silence in loop turns, not a sub-millisecond timer, and never closes early', () => {
+    const clock = new EarlyTimerClock();
+    const h = harness(clock);
+    const edges = edgeTrain(patternBits(26), { startUs: clock.monotonicUs() + 100, periodUs: 2_000, widthUs: 50 });
+    h.play(edges);
+    clock.requestedMs.length = 0;
+    for (let i = 0; i < 1_000 && h.frames.length === 0; i++) clock.advanceUs(10);
+    expect(h.frames).toHaveLength(1);
+    const delayUs = h.emittedAtUs[0]! - edges.at(-1)!.timeUs;
+    expect(delayUs).toBeGreaterThanOrEqual(5_000);
+    expect(delayUs).toBeLessThanOrEqual(5_010);
+    // The silence timer was armed at the last edge; the 0.6 ms it woke early were waited with defer.
+    expect(clock.requestedMs.filter((ms) => ms > 0 && ms < 1)).toEqual([]);
+  });
+});
