@@ -12,6 +12,8 @@ export interface PtyPair {
   readonly b: string;
   /** The /dev/pts/N devices behind them. */
   readonly devices: readonly [string, string];
+  /** socat's process, which carries every byte between the two ends. */
+  readonly pid: number;
   close(): Promise<void>;
 }
 
@@ -56,6 +58,7 @@ export async function openPtyPair(options: PtyPairOptions = {}): Promise<PtyPair
     a: options.links?.a ?? devA,
     b: options.links?.b ?? devB,
     devices: [devA, devB],
+    pid: child.pid!,
     async close() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
