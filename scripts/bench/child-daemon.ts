@@ -39,11 +39,14 @@ export const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 const INITIAL_ADMIN = /^Initial admin account created\. Username: (\S+)\s+Password: (\S+)/;
 
 /** Starts the daemon on a fresh data dir (its first start prints the initial admin password). */
-export async function startChildDaemon(configPath: string, opts: { env?: NodeJS.ProcessEnv; readyTimeoutMs?: number } = {}): Promise<BenchDaemon> {
+export async function startChildDaemon(
+  configPath: string,
+  opts: { env?: NodeJS.ProcessEnv; readyTimeoutMs?: number; nodeArgs?: readonly string[] } = {},
+): Promise<BenchDaemon> {
   const readyTimeoutMs = opts.readyTimeoutMs ?? 60_000;
   const cli = builtCli();
   const spawnedAt = monotonicMs();
-  const child = spawnDaemon(configPath, opts.env, cli);
+  const child = spawnDaemon(configPath, opts.env, cli, opts.nodeArgs);
   // If the bench itself dies, its daemons must not outlive it.
   const killOnExit = () => child.proc.kill('SIGKILL');
   process.once('exit', killOnExit);

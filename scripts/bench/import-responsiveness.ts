@@ -3,8 +3,10 @@
  * (seed 000 PUT batches of 10,000, one after another) while a card is presented every 100 ms on
  * the simulated reader socket. Measured from outside as card latency: last edge sent → relay
  * 'unlocked' seen on the events stream, first with no import (baseline), then during the import.
- * The longest event-loop block is estimated as the worst latency during the import minus the
- * baseline median (a card waiting behind a block is delayed by at most the block).
+ * The longest event-loop block is measured inside the daemon (loop-monitor.cjs, preloaded: the
+ * longest gap between ticks of a 1 ms timer, less the 1 ms); the worst latency during the import
+ * minus the baseline median is given beside it as the view from outside (it also holds scheduling
+ * delays of the reader and this process).
  *
  * Three processes besides the daemon, so the measurement cannot stall itself: the importer
  * (import-client.ts: 2.2 MB bodies built, sent and parsed), the reader (card-presenter.ts: edges
@@ -13,6 +15,7 @@
  * (frame_rejected or access_denied on the stream), and lost cards whose sender went quiet
  * mid-frame long enough to split them itself.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -32,6 +35,23 @@ const PERIOD_MS = 100;
 /** A card whose relay has not moved after this long was not granted (split or rejected frame). */
 const LOST_AFTER_MS = 2000;
 const script = (name: string) => join(import.meta.dirname, name);
+/** The monitor's timer interval: a gap of one interval is an idle loop. */
+const MONITOR_INTERVAL_MS = 1;
+
+/** What the daemon's loop monitor recorded between two instants (CLOCK_MONOTONIC ms): the longest loop gap and GC pause, 0 if none over its 2 ms floor. */
+function longestInWindow(file: string, fromMs: number, toMs: number): { gapMs: number; gcMs: number } {
+  const longest = { gapMs: 0, gcMs: 0 };
+  if (!existsSync(file)) return longest;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const [kind, end, ms] = line.split(' ');
+    const endMs = Number(end) / 1000;
+    const durationMs = Number(ms);
+    if (!Number.isFinite(endMs) || !Number.isFinite(durationMs) || endMs - durationMs < fromMs || endMs > toMs) continue;
+    if (kind === 'gap') longest.gapMs = Math.max(longest.gapMs, durationMs);
+    if (kind === 'gc') longest.gcMs = Math.max(longest.gcMs, durationMs);
+  }
+  return longest;
+}
 /** Nice value for the reader process (default 0; lower runs first). */
 const READER_NICE = -10;
 
@@ -134,13 +154,18 @@ export const importResponsiveness: Figure = {
       const configPath = writeConfig(dir.path, { gpio: { backend: 'sim' }, doors: [BENCH_DOOR], readers: [{ id: 'door1', door: 1, holdOffMs: 0 }] });
       fillIdentifiers(join(dir.path, 'data'), total);
       seedIdentifiers(configPath, [BENCH_CARD.identifier as never]);
-      const daemon = await startChildDaemon(configPath);
+      const monitorFile = join(dir.path, 'loop-gaps.txt');
+      const daemon = await startChildDaemon(configPath, {
+        env: { LOOP_MONITOR_OUT: monitorFile },
+        nodeArgs: ['--require', script('loop-monitor.cjs')],
+      });
       const relay = await watchRelay(daemon);
       const reader = spawnLineChild(script('card-presenter.ts'), [join(dir.path, 'data', 'sim-reader.sock')]);
       const readerFirst = prioritize(reader.pid);
       try {
         if ((await reader.nextLine()) !== READY) throw new Error('card presenter did not start');
-        const baselineUntil = monotonicMs() + (ctx.smoke ? 1000 : 10_000);
+        const baselineFrom = monotonicMs();
+        const baselineUntil = baselineFrom + (ctx.smoke ? 1000 : 10_000);
         const before = await presentEvery(reader, relay, () => monotonicMs() > baselineUntil);
         const baseline = summarize(before.latencies);
         const countsBefore = relay.counts();
@@ -150,6 +175,7 @@ export const importResponsiveness: Figure = {
           IMPORT_BASE_URL: daemon.base, IMPORT_TOKEN: daemon.token, IMPORT_TOTAL: String(total), IMPORT_BATCH: String(BATCH),
         });
         if ((await importer.nextLine()) !== READY) throw new Error('importer did not start');
+        const importFrom = monotonicMs();
         let importing = true;
         const imported = (async () => {
           try {
@@ -161,6 +187,13 @@ export const importResponsiveness: Figure = {
           }
         })();
         const [report, after] = await Promise.all([imported, presentEvery(reader, relay, () => !importing)]);
+        const importUntil = monotonicMs();
+        // The monitor writes its gaps every 500 ms.
+        await sleep(600);
+        const loopBefore = longestInWindow(monitorFile, baselineFrom, baselineUntil);
+        const loopDuring = longestInWindow(monitorFile, importFrom, importUntil);
+        const blockBeforeMs = Math.max(0, loopBefore.gapMs - MONITOR_INTERVAL_MS);
+        const blockMeasuredMs = Math.max(0, loopDuring.gapMs - MONITOR_INTERVAL_MS);
         const failed = report.okItems.findIndex((ok) => ok !== BATCH);
         if (failed >= 0) throw new Error(`PUT ${failed + 1}: ${report.okItems[failed]}/${BATCH} items succeeded`);
         const importS = (report.endMs - report.startMs) / 1000;
@@ -172,10 +205,16 @@ export const importResponsiveness: Figure = {
         return {
           rows: [
             {
-              figure: `under import: longest event-loop block (estimated from card latency)`,
-              measured: `${blockMs.toFixed(1)} ms (worst card ${during.max.toFixed(1)} ms − baseline median ${baseline.median.toFixed(1)} ms)`,
+              figure: 'under import: longest event-loop block (measured in the daemon)',
+              measured: `${blockMeasuredMs.toFixed(1)} ms (before the import: ${blockBeforeMs.toFixed(1)} ms); longest GC pause ${loopDuring.gcMs.toFixed(1)} ms (before: ${loopBefore.gcMs.toFixed(1)} ms)`,
               target: `≤ ${TARGET_BLOCK_MS} ms`,
-              met: blockMs <= TARGET_BLOCK_MS,
+              met: blockMeasuredMs <= TARGET_BLOCK_MS,
+            },
+            {
+              figure: 'under import: the same seen from outside (worst card − baseline median)',
+              measured: `${blockMs.toFixed(1)} ms (worst card ${during.max.toFixed(1)} ms − baseline median ${baseline.median.toFixed(1)} ms)`,
+              target: 'context',
+              met: null,
             },
             {
               figure: 'under import: cards presented with no relay movement (lost)',
@@ -193,6 +232,7 @@ export const importResponsiveness: Figure = {
           ],
           data: {
             identifiers: total, importS, batchMs: report.batchMs, readerNice: readerFirst ? READER_NICE : null,
+            daemonLoop: { before: loopBefore, during: loopDuring },
             baseline: phaseData(before, baseline), during: phaseData(after, during), eventsDuringImport: countsDuring,
           },
           notes: [

@@ -58,9 +58,12 @@ export interface ChildDaemon {
   exited(): Promise<number | null>;
 }
 
-/** `entry`: the CLI file to run, relative to the repository (the bench runs the built dist/cli/bin.js). */
-export function spawnDaemon(configPath: string, env: NodeJS.ProcessEnv = {}, entry = 'scripts/doorctl.mjs'): ChildDaemon {
-  const proc = spawn(process.execPath, [join(REPO_ROOT, entry), 'run', '--config', configPath], {
+/**
+ * `entry`: the CLI file to run, relative to the repository (the bench runs the built dist/cli/bin.js);
+ * `nodeArgs`: options for node itself, before the entry (the bench preloads a monitor).
+ */
+export function spawnDaemon(configPath: string, env: NodeJS.ProcessEnv = {}, entry = 'scripts/doorctl.mjs', nodeArgs: readonly string[] = []): ChildDaemon {
+  const proc = spawn(process.execPath, [...nodeArgs, join(REPO_ROOT, entry), 'run', '--config', configPath], {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
