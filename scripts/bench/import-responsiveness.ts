@@ -16,12 +16,12 @@
  * mid-frame long enough to split them itself.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { seedIdentifiers, tempDir, writeConfig } from '../../test/support/daemon-harness.ts';
 import { fillIdentifiers } from './capacity.ts';
 import { PRESENT, SPLITTING_SILENCE_MS, type PresentedFrame } from './card-presenter.ts';
+import { prioritizeReader, READER_NICE } from './reader-priority.ts';
 import { monotonicMs, startChildDaemon, watchRelay, type RelayWatch } from './child-daemon.ts';
 import type { Figure } from './figure.ts';
 import type { ImportReport } from './import-client.ts';
@@ -51,24 +51,6 @@ function longestInWindow(file: string, fromMs: number, toMs: number): { gapMs: n
     if (kind === 'gc') longest.gcMs = Math.max(longest.gcMs, durationMs);
   }
   return longest;
-}
-/** Nice value for the reader process (default 0; lower runs first). */
-const READER_NICE = -10;
-
-/**
- * A real reader is hardware and never waits for a CPU; on a shared, loaded machine the reader
- * process is woken late, so it is put ahead of the other jobs. Measured at load 6 on 2 cores: it
- * steadied the baseline (worst sender lateness 7-36 ms instead of 11-83 ms), not the import
- * phase, whose stalls (50-125 ms) a lone reader at nice -15 also sees. Needs root or
- * CAP_SYS_NICE; the figure says whether it was given.
- */
-function prioritize(pid: number): boolean {
-  try {
-    setPriority(pid, READER_NICE);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 interface Phase {
@@ -161,7 +143,7 @@ export const importResponsiveness: Figure = {
       });
       const relay = await watchRelay(daemon);
       const reader = spawnLineChild(script('card-presenter.ts'), [join(dir.path, 'data', 'sim-reader.sock')]);
-      const readerFirst = prioritize(reader.pid);
+      const readerFirst = prioritizeReader([reader.pid]);
       try {
         if ((await reader.nextLine()) !== READY) throw new Error('card presenter did not start');
         const baselineFrom = monotonicMs();

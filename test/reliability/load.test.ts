@@ -36,6 +36,7 @@ import { paceEdges, type SimEdgeClient } from '../../src/capture/sim/sim-edge-cl
 import { openSimSerialWriter, type SimSerialWriter } from '../../src/capture/sim/sim-serial-writer.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import { builtCli, monotonicMs, watchRelay, type BenchDaemon, type RelayWatch } from '../../scripts/bench/child-daemon.ts';
+import { prioritizeReader, READER_NICE } from '../../scripts/bench/reader-priority.ts';
 import { BENCH_CARD, BENCH_DOOR } from '../../scripts/bench/serial-relay.ts';
 import { formatSummary, summarize } from '../../scripts/bench/stats.ts';
 import { connectSimEdgeClient, REPO_ROOT, seedIdentifiers } from '../support/daemon-harness.ts';
@@ -66,18 +67,7 @@ const SEEDED = 300;
 const BOUND_P99_MS = 10;
 /** Of the admin clients' process: below the reader and the observer, never above anything. */
 const CLIENTS_NICE = 10;
-/** Of the reader's side (this process and socat), when allowed. */
-const READER_NICE = -10;
 
-/** Puts the reader's side ahead of other jobs; false if this machine does not allow it. */
-function prioritize(pids: readonly number[]): boolean {
-  try {
-    for (const pid of pids) setPriority(pid, READER_NICE);
-    return true;
-  } catch {
-    return false;
-  }
-}
 /** A presentation whose relay has not moved after this long was not decided. */
 const LOST_AFTER_MS = 2000;
 const BIT_MS = 2;
@@ -190,7 +180,7 @@ describe('load on the admin API while cards are presented', () => {
     // The bundle, as it ships and as the benchmark runs it (built from the current sources).
     const d = await startDaemon(site.configPath, {}, builtCli());
     // After the daemon is spawned, which would otherwise inherit this process's priority.
-    const readerFirst = prioritize([process.pid, pty.pid]);
+    const readerFirst = prioritizeReader([process.pid, pty.pid]);
     const token = await login(d.baseUrl, 'admin', ADMIN_PASSWORD);
     secrets.add(token);
     // watchRelay reads only the daemon's address, a token and (without a stream) its log.
