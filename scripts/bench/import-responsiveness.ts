@@ -138,7 +138,7 @@ export const importResponsiveness: Figure = {
       seedIdentifiers(configPath, [BENCH_CARD.identifier as never]);
       const monitorFile = join(dir.path, 'loop-gaps.txt');
       const daemon = await startChildDaemon(configPath, {
-        env: { LOOP_MONITOR_OUT: monitorFile },
+        env: { LOOP_MONITOR_OUT: monitorFile, LOOP_MONITOR_INTERVAL_MS: String(MONITOR_INTERVAL_MS) },
         nodeArgs: ['--require', script('loop-monitor.cjs')],
       });
       const relay = await watchRelay(daemon);
