@@ -8,17 +8,26 @@
  * it copies, so it never ends with the whole WAL copied).
  * A RESTART waits at most a few ms for the lock and then just does what PASSIVE would. The
  * daemon's writers take turns with it through write-turn.ts.
- * Reports each pass; ends itself after `idleMs` with nothing new in the WAL.
+ *
+ * A WAL that has been copied whole is started over by the next writer, and that writer syncs the
+ * new WAL header (SQLite does at any `synchronous` but OFF, so that a power cut cannot replay old
+ * frames over newer pages). On the event loop that fsync blocked the door readers for 5-45 ms
+ * (the daemon's most frequent block, traced with `perf sched`: after every pass that caught up,
+ * the next journal flush paid it). So whenever a pass leaves the WAL fully copied this thread
+ * starts it over itself, with a write that changes nothing (the header's application_id set to
+ * its own value), and pays that fsync here.
+ * Reports each pass; skips passes while no other connection has committed since the last one
+ * caught up, and ends itself after `idleMs` of that.
  */
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '../core/clock.ts';
-import type { CheckpointPass, CheckpointWorkerData, FromCheckpointWorker } from './wal-checkpointer.ts';
+import type { CheckpointWorkerData, FromCheckpointWorker } from './wal-checkpointer.ts';
 import { HOLDER, holding, othersWaiting } from './write-turn.ts';
 
 const port = parentPort;
 if (!port) throw new Error('wal-checkpoint.worker runs as a worker thread');
-const { path, everyMs, idleMs, restartFrames, turn } = workerData as CheckpointWorkerData;
+const { path, everyMs, idleMs, restartFrames, walSizeLimitBytes, turn } = workerData as CheckpointWorkerData;
 const post = (m: FromCheckpointWorker): void => port.postMessage(m);
 
 const sqlite = new Database(path, { fileMustExist: true });
@@ -26,41 +35,73 @@ const sqlite = new Database(path, { fileMustExist: true });
 sqlite.pragma('busy_timeout = 0');
 // The copy into the database file is synced before the WAL is reused.
 sqlite.pragma('synchronous = FULL');
+// Whoever starts the WAL over cuts a grown file back (a per-connection setting): now mostly this thread.
+sqlite.pragma(`journal_size_limit = ${walSizeLimitBytes}`);
 
 /** How long a restart waits for the write lock (a PASSIVE pass never waits). */
 const RESTART_WAIT_MS = 5;
 
-let lastLog = -1;
 let quietSinceUs = systemClock.monotonicUs();
+/** The last pass left nothing to copy but, at most, this thread's own start-over write. */
+let caughtUp = false;
+const dataVersion = (): number => sqlite.pragma('data_version', { simple: true }) as number;
+let seenVersion = dataVersion();
+const applicationId = sqlite.pragma('application_id', { simple: true }) as number;
 
 type CheckpointRow = { busy: number; log: number; checkpointed: number };
 const checkpoint = (mode: 'PASSIVE' | 'RESTART'): CheckpointRow => (sqlite.pragma(`wal_checkpoint(${mode})`) as CheckpointRow[])[0]!;
 
+/** Holds the write lock for `write`, waiting at most RESTART_WAIT_MS for it; undefined if it stayed taken. */
+function withWriteLock<T>(write: () => T): T | undefined {
+  sqlite.pragma(`busy_timeout = ${RESTART_WAIT_MS}`);
+  try {
+    return holding(turn, write, HOLDER.checkpointer);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') return undefined;
+    throw err;
+  } finally {
+    sqlite.pragma('busy_timeout = 0');
+  }
+}
+
+/**
+ * Starts a fully copied WAL over with a one-page write that changes nothing, unsynced (only the new
+ * header is synced, by SQLite). Returns whether it was written.
+ */
+function startOver(): boolean {
+  sqlite.pragma('synchronous = NORMAL');
+  try {
+    return withWriteLock(() => sqlite.pragma(`application_id = ${applicationId}`)) !== undefined;
+  } finally {
+    sqlite.pragma('synchronous = FULL');
+  }
+}
+
 function pass(): void {
+  const nowUs = systemClock.monotonicUs();
+  const version = dataVersion();
+  if (caughtUp && version === seenVersion) {
+    if (nowUs - quietSinceUs >= idleMs * 1000) {
+      clearInterval(timer);
+      sqlite.close();
+      post({ kind: 'idle' });
+    }
+    return;
+  }
+  seenVersion = version;
+  quietSinceUs = nowUs;
   let row = checkpoint('PASSIVE');
   let restarted = false;
   // The restart takes the write lock: not while a daemon writer waits for it, and flagged so one
   // that arrives meanwhile sleeps until it ends (write-turn.ts) rather than in SQLite's busy steps.
   if (row.log >= restartFrames && !othersWaiting(turn)) {
     // A few ms to find a gap between the daemon's commits (it never holds the lock for long).
-    sqlite.pragma(`busy_timeout = ${RESTART_WAIT_MS}`);
-    try {
-      row = holding(turn, () => checkpoint('RESTART'), HOLDER.checkpointer);
-    } finally {
-      sqlite.pragma('busy_timeout = 0');
-    }
+    row = withWriteLock(() => checkpoint('RESTART')) ?? row;
     restarted = row.busy === 0;
   }
-  const p: CheckpointPass = { busy: row.busy === 1, walFrames: row.log, checkpointed: row.checkpointed, restarted };
-  const nowUs = systemClock.monotonicUs();
-  if (p.walFrames !== lastLog || p.checkpointed < p.walFrames) quietSinceUs = nowUs;
-  lastLog = p.walFrames;
-  post({ kind: 'pass', pass: p });
-  if (nowUs - quietSinceUs >= idleMs * 1000) {
-    clearInterval(timer);
-    sqlite.close();
-    post({ kind: 'idle' });
-  }
+  caughtUp = row.busy === 0 && row.checkpointed === row.log;
+  const startedOver = caughtUp && row.log > 0 && !othersWaiting(turn) && startOver();
+  post({ kind: 'pass', pass: { busy: row.busy === 1, walFrames: row.log, checkpointed: row.checkpointed, restarted, startedOver } });
 }
 
 const timer = setInterval(() => {

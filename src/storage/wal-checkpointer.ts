@@ -36,6 +36,8 @@ export interface CheckpointWorkerData {
   readonly idleMs: number;
   /** A WAL this long, fully copied, is restarted (see the worker). */
   readonly restartFrames: number;
+  /** journal_size_limit: a WAL file grown past this is cut back when it is started over. */
+  readonly walSizeLimitBytes: number;
   /** The database file's write turn (write-turn.ts), shared with the daemon's writers. */
   readonly turn: Int32Array;
 }
@@ -45,8 +47,10 @@ export interface CheckpointPass {
   readonly busy: boolean;
   readonly walFrames: number;
   readonly checkpointed: number;
-  /** This pass ended with a RESTART checkpoint: the next writer starts the WAL over. */
+  /** This pass ended with a RESTART checkpoint. */
   readonly restarted: boolean;
+  /** The worker then started the fully copied WAL over itself (see the worker). */
+  readonly startedOver: boolean;
 }
 
 export type FromCheckpointWorker =
@@ -103,7 +107,7 @@ export function createWalCheckpointer(db: Db, opts: WalCheckpointerOptions): Wal
   const pollMs = opts.pollMs ?? 500;
   const data: CheckpointWorkerData = {
     path: db.path, everyMs: opts.everyMs ?? 100, idleMs: opts.idleMs ?? 30_000, restartFrames: opts.restartFrames ?? RESTART_FRAMES,
-    turn: writeTurnOf(db.path),
+    walSizeLimitBytes: WAL_SIZE_LIMIT_BYTES, turn: writeTurnOf(db.path),
   };
   const startWalBytes = opts.startWalBytes ?? START_WAL_BYTES;
   const walBytes = () => statSync(`${db.path}-wal`, { throwIfNoEntry: false })?.size ?? 0;
