@@ -9,8 +9,9 @@
  * delays of the reader and this process).
  *
  * Three processes besides the daemon, so the measurement cannot stall itself: the importer
- * (import-client.ts: 2.2 MB bodies built, sent and parsed), the reader (card-presenter.ts: edges
- * paced by an otherwise idle event loop) and this one, which watches the events stream and
+ * (import-client.ts: 2.2 MB bodies built, sent and parsed; behind the daemon at nice +10, as the
+ * load campaign's clients: it stands for a console on another machine), the reader
+ * (card-presenter.ts: edges paced by an otherwise idle event loop, ahead at nice -10) and this one, which watches the events stream and
  * exchanges one short line per card. A lost card is attributed: frames the daemon saw in pieces
  * (frame_rejected or access_denied on the stream), and lost cards whose sender went quiet
  * mid-frame long enough to split them itself.
@@ -21,7 +22,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { seedIdentifiers, tempDir, writeConfig } from '../../test/support/daemon-harness.ts';
 import { fillIdentifiers } from './capacity.ts';
 import { PRESENT, SPLITTING_SILENCE_MS, type PresentedFrame } from './card-presenter.ts';
-import { prioritizeReader, READER_NICE } from './reader-priority.ts';
+import { deprioritizeClient, prioritizeReader, READER_NICE } from './process-priority.ts';
 import { monotonicMs, startChildDaemon, watchRelay, type RelayWatch } from './child-daemon.ts';
 import type { Figure } from './figure.ts';
 import type { ImportReport } from './import-client.ts';
@@ -156,6 +157,7 @@ export const importResponsiveness: Figure = {
         const importer = spawnLineChild(script('import-client.ts'), [], {
           IMPORT_BASE_URL: daemon.base, IMPORT_TOKEN: daemon.token, IMPORT_TOTAL: String(total), IMPORT_BATCH: String(BATCH),
         });
+        deprioritizeClient(importer.pid);
         if ((await importer.nextLine()) !== READY) throw new Error('importer did not start');
         const importFrom = monotonicMs();
         let importing = true;

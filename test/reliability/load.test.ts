@@ -36,7 +36,7 @@ import { paceEdges, type SimEdgeClient } from '../../src/capture/sim/sim-edge-cl
 import { openSimSerialWriter, type SimSerialWriter } from '../../src/capture/sim/sim-serial-writer.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import { builtCli, monotonicMs, watchRelay, type BenchDaemon, type RelayWatch } from '../../scripts/bench/child-daemon.ts';
-import { prioritizeReader, READER_NICE } from '../../scripts/bench/reader-priority.ts';
+import { deprioritizeClient, prioritizeReader, READER_NICE } from '../../scripts/bench/process-priority.ts';
 import { BENCH_CARD, BENCH_DOOR } from '../../scripts/bench/serial-relay.ts';
 import { formatSummary, summarize } from '../../scripts/bench/stats.ts';
 import { connectSimEdgeClient, REPO_ROOT, seedIdentifiers } from '../support/daemon-harness.ts';
@@ -65,8 +65,6 @@ const CARD_EVERY_MS = 100;
 const SEEDED = 300;
 /** Issue #5's bound for a card on the serial path: last bit → relay p99. */
 const BOUND_P99_MS = 10;
-/** Of the admin clients' process: below the reader and the observer, never above anything. */
-const CLIENTS_NICE = 10;
 
 /** A presentation whose relay has not moved after this long was not decided. */
 const LOST_AFTER_MS = 2000;
@@ -135,7 +133,7 @@ function runLoadClients(env: Record<string, string>): Promise<LoadReport> {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    if (child.pid !== undefined) setPriority(child.pid, CLIENTS_NICE);
+    if (child.pid !== undefined) deprioritizeClient(child.pid);
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
