@@ -100,7 +100,8 @@ function pass(): void {
     restarted = row.busy === 0;
   }
   caughtUp = row.busy === 0 && row.checkpointed === row.log;
-  const startedOver = caughtUp && row.log > 0 && !othersWaiting(turn) && startOver();
+  // Also while a daemon writer waits: it would otherwise pay this same fsync itself, on the loop.
+  const startedOver = caughtUp && row.log > 0 && startOver();
   post({ kind: 'pass', pass: { busy: row.busy === 1, walFrames: row.log, checkpointed: row.checkpointed, restarted, startedOver } });
 }
 
