@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 
@@ -23,6 +26,45 @@ describe('lowerThreadPriority', () => {
       expect(threadNice()).toBe(before);
     } finally {
       await worker.terminate();
+    }
+  });
+});
+
+describe('boostLoopOnly', () => {
+  // Raising a priority needs root (or CAP_SYS_NICE), as systemd has when it applies the unit's Nice=.
+  const canRaise = process.platform === 'linux' && process.getuid?.() === 0;
+
+  it.runIf(canRaise)('leaves the raised priority to the event loop and puts every other thread back to normal', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'thread-priority-'));
+    try {
+      const script = join(dir, 'boost.mts');
+      writeFileSync(script, `
+        import { readdirSync, readFileSync } from 'node:fs';
+        import { readFile } from 'node:fs/promises';
+        import { setPriority } from 'node:os';
+        import { Worker } from 'node:worker_threads';
+        import { boostLoopOnly } from ${JSON.stringify(new URL('./thread-priority.ts', import.meta.url).pathname)};
+        const niceOf = (tid: number) => Number(readFileSync('/proc/self/task/' + tid + '/stat', 'utf8').split(') ')[1]!.split(' ')[16]);
+        setPriority(0, -5);
+        // Started after the raise, so they inherit it: a worker thread and libuv's pool.
+        const worker = new Worker('setInterval(() => {}, 1000)', { eval: true });
+        await new Promise((resolve) => worker.once('online', resolve));
+        await readFile(${JSON.stringify(script)});
+        const before = readdirSync('/proc/self/task').map(Number).filter((t) => t !== process.pid).map(niceOf);
+        const loop = boostLoopOnly();
+        const after = readdirSync('/proc/self/task').map(Number).filter((t) => t !== process.pid).map(niceOf);
+        console.log(JSON.stringify({ loop, main: niceOf(process.pid), before, after }));
+        await worker.terminate();
+      `);
+      const out = execFileSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8' });
+      const r = JSON.parse(out.trim().split('\n').at(-1)!) as { loop: number; main: number; before: number[]; after: number[] };
+      expect(r.loop).toBe(-5);
+      expect(r.main).toBe(-5);
+      expect(r.before).toContain(-5);
+      expect(r.after.length).toBeGreaterThan(0);
+      expect(r.after.every((n) => n === 0)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

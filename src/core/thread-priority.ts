@@ -1,12 +1,19 @@
 /**
- * CPU priority of one thread. Bulk work on a worker thread (a 100,000-item import) competes for
- * the CPU with the event loop that reads the cards; on a 2-core board the loop then waited for a
- * core, 20-50 ms at a time, although nothing blocked it. Linux keeps a nice value per thread
- * (setpriority with who = 0 applies to the calling thread under NPTL, see setpriority(2)), so a
- * worker can step back without slowing the door path. Elsewhere the same call would lower the
- * whole process, so it is not made.
+ * CPU priority per thread. Linux keeps a nice value per thread (setpriority with who = 0 applies to
+ * the calling thread under NPTL, see setpriority(2)); elsewhere the same call would change the
+ * whole process, so nothing here does anything off Linux.
+ *
+ * The event loop is the door path (capture, decoding, rules, relays). On a 2-core board it waited
+ * for a core behind the daemon's own other threads: bulk work on a worker thread (a 100,000-item
+ * import, 20-50 ms at a time) and V8's GC helper threads, which collect for every isolate of the
+ * process (perf sched: four helpers queued ahead of the loop for 14 ms). So the service runs the
+ * daemon above normal priority (systemd unit `Nice=-5`), the loop keeps that, and every other
+ * thread goes back to normal or below.
  */
+import { readdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
+
+const NORMAL_NICE = 0;
 
 /**
  * Gives the calling thread the nice value `nice` (higher = lower priority; raising it needs no
@@ -20,4 +27,29 @@ export function lowerThreadPriority(nice: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** In a worker thread: gives up a priority above normal inherited from the event loop. */
+export function normalThreadPriority(): void {
+  if (process.platform === 'linux' && getPriority(0) < NORMAL_NICE) lowerThreadPriority(NORMAL_NICE);
+}
+
+/**
+ * On the main thread, once started: if the daemon runs above normal priority, puts every other
+ * thread running now (V8's GC helpers, libuv's pool) back to normal so that only the event loop
+ * keeps it. Workers started later do the same for themselves. Returns the loop's nice value.
+ */
+export function boostLoopOnly(): number {
+  if (process.platform !== 'linux') return NORMAL_NICE;
+  const loopNice = getPriority(0);
+  if (loopNice >= NORMAL_NICE) return loopNice;
+  for (const tid of readdirSync('/proc/self/task').map(Number)) {
+    if (tid === process.pid) continue;
+    try {
+      setPriority(tid, NORMAL_NICE);
+    } catch {
+      // The thread has ended since the listing.
+    }
+  }
+  return loopNice;
 }

@@ -19,6 +19,7 @@ import { createApp } from '../api/app.ts';
 import type { Config } from '../config/config-schema.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
+import { boostLoopOnly } from '../core/thread-priority.ts';
 import { loadBoardProfile } from '../io/board-profile.ts';
 import { openGpioPort } from '../io/gpio/open-port.ts';
 import type { GpioBackendName, GpioPort } from '../io/gpio/gpio-port.ts';
@@ -206,6 +207,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     });
     const address = server.address() as AddressInfo;
     logger.info({ host: address.address, port: address.port, tls: Boolean(config.api.tls) }, 'admin API listening');
+
+    // Every thread that will run during operation exists now but workers, which see to themselves.
+    const loopNice = boostLoopOnly();
+    if (loopNice < 0) logger.info({ nice: loopNice }, 'event loop above normal priority; other threads at normal or below');
 
     const notifier = createSystemdNotifier(opts.env ?? process.env);
     notifier.ready(`${readers.size} readers, ${index.size} identifiers, gpio ${port.backend}`);

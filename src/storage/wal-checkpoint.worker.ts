@@ -22,6 +22,7 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '../core/clock.ts';
+import { normalThreadPriority } from '../core/thread-priority.ts';
 import type { CheckpointWorkerData, FromCheckpointWorker } from './wal-checkpointer.ts';
 import { HOLDER, holding, othersWaiting } from './write-turn.ts';
 
@@ -29,6 +30,9 @@ const port = parentPort;
 if (!port) throw new Error('wal-checkpoint.worker runs as a worker thread');
 const { path, everyMs, idleMs, restartFrames, walSizeLimitBytes, turn } = workerData as CheckpointWorkerData;
 const post = (m: FromCheckpointWorker): void => port.postMessage(m);
+
+// Copies and syncs are no reason to be ahead of anything (the event loop may be above normal).
+normalThreadPriority();
 
 const sqlite = new Database(path, { fileMustExist: true });
 // A PASSIVE pass that finds the checkpoint lock taken is retried at the next pass instead of waiting.
