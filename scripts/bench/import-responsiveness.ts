@@ -4,7 +4,8 @@
  * the simulated reader socket. Measured from outside as card latency: last edge sent → relay
  * 'unlocked' seen on the events stream, first with no import (baseline), then during the import.
  * The longest event-loop block is measured inside the daemon (loop-monitor.cjs, preloaded: the
- * longest gap between ticks of a 1 ms timer, less the 1 ms); the worst latency during the import
+ * longest gap between ticks of a 1 ms timer, less the 1 ms), and split into the time the loop's
+ * thread ran, waited for a CPU and slept; the worst latency during the import
  * minus the baseline median is given beside it as the view from outside (it also holds scheduling
  * delays of the reader and this process).
  *
@@ -22,7 +23,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { seedIdentifiers, tempDir, writeConfig } from '../../test/support/daemon-harness.ts';
 import { fillIdentifiers } from './capacity.ts';
 import { PRESENT, SPLITTING_SILENCE_MS, type PresentedFrame } from './card-presenter.ts';
-import { deprioritizeClient, prioritizeReader, READER_NICE } from './process-priority.ts';
+import { CLIENT_NICE, deprioritizeClient, prioritizeReader, READER_NICE } from './process-priority.ts';
 import { monotonicMs, startChildDaemon, watchRelay, type RelayWatch } from './child-daemon.ts';
 import type { Figure } from './figure.ts';
 import type { ImportReport } from './import-client.ts';
@@ -39,19 +40,47 @@ const script = (name: string) => join(import.meta.dirname, name);
 /** The monitor's timer interval: a gap of one interval is an idle loop. */
 const MONITOR_INTERVAL_MS = 1;
 
-/** What the daemon's loop monitor recorded between two instants (CLOCK_MONOTONIC ms): the longest loop gap and GC pause, 0 if none over its 2 ms floor. */
-function longestInWindow(file: string, fromMs: number, toMs: number): { gapMs: number; gcMs: number } {
-  const longest = { gapMs: 0, gcMs: 0 };
-  if (!existsSync(file)) return longest;
+/** One loop gap as the monitor split it: ms the thread ran, and ms it waited for a CPU (NaN if unknown). */
+interface Gap {
+  readonly ms: number;
+  readonly ranMs: number;
+  readonly waitedMs: number;
+}
+
+interface LoopWindow {
+  /** The longest gap. */
+  readonly longest: Gap;
+  /** The longest gap less its wait for a CPU: the loop's own running and sleeping (NaN if unknown). */
+  readonly longestOwnMs: number;
+  readonly gcMs: number;
+}
+
+/** What the daemon's loop monitor recorded between two instants (CLOCK_MONOTONIC ms); gaps and GC pauses under its 2 ms floor count as 0. */
+function loopWindow(file: string, fromMs: number, toMs: number): LoopWindow {
+  let longest: Gap = { ms: 0, ranMs: 0, waitedMs: 0 };
+  let longestOwnMs = 0;
+  let gcMs = 0;
+  if (!existsSync(file)) return { longest, longestOwnMs, gcMs };
   for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const [kind, end, ms] = line.split(' ');
+    const [kind, end, ms, ran, waited] = line.split(' ');
     const endMs = Number(end) / 1000;
     const durationMs = Number(ms);
     if (!Number.isFinite(endMs) || !Number.isFinite(durationMs) || endMs - durationMs < fromMs || endMs > toMs) continue;
-    if (kind === 'gap') longest.gapMs = Math.max(longest.gapMs, durationMs);
-    if (kind === 'gc') longest.gcMs = Math.max(longest.gcMs, durationMs);
+    if (kind === 'gc') gcMs = Math.max(gcMs, durationMs);
+    if (kind !== 'gap') continue;
+    const gap = { ms: durationMs, ranMs: Number(ran), waitedMs: Number(waited) };
+    if (gap.ms > longest.ms) longest = gap;
+    longestOwnMs = Math.max(longestOwnMs, gap.ms - gap.waitedMs);
   }
-  return longest;
+  return { longest, longestOwnMs, gcMs };
+}
+
+/** "13.7 ms (ran 1.2, waited for a CPU 10.4, asleep 2.1)" — the monitor's interval taken off. */
+function describeGap(g: Gap): string {
+  const block = Math.max(0, g.ms - MONITOR_INTERVAL_MS);
+  if (!Number.isFinite(g.waitedMs)) return `${block.toFixed(1)} ms`;
+  const asleep = Math.max(0, g.ms - g.ranMs - g.waitedMs);
+  return `${block.toFixed(1)} ms (ran ${g.ranMs.toFixed(1)}, waited for a CPU ${g.waitedMs.toFixed(1)}, asleep ${asleep.toFixed(1)})`;
 }
 
 interface Phase {
@@ -174,10 +203,10 @@ export const importResponsiveness: Figure = {
         const importUntil = monotonicMs();
         // The monitor writes its gaps every 500 ms.
         await sleep(600);
-        const loopBefore = longestInWindow(monitorFile, baselineFrom, baselineUntil);
-        const loopDuring = longestInWindow(monitorFile, importFrom, importUntil);
-        const blockBeforeMs = Math.max(0, loopBefore.gapMs - MONITOR_INTERVAL_MS);
-        const blockMeasuredMs = Math.max(0, loopDuring.gapMs - MONITOR_INTERVAL_MS);
+        const loopBefore = loopWindow(monitorFile, baselineFrom, baselineUntil);
+        const loopDuring = loopWindow(monitorFile, importFrom, importUntil);
+        const blockMeasuredMs = Math.max(0, loopDuring.longest.ms - MONITOR_INTERVAL_MS);
+        const ownBlockMs = (w: LoopWindow) => Math.max(0, w.longestOwnMs - MONITOR_INTERVAL_MS);
         const failed = report.okItems.findIndex((ok) => ok !== BATCH);
         if (failed >= 0) throw new Error(`PUT ${failed + 1}: ${report.okItems[failed]}/${BATCH} items succeeded`);
         const importS = (report.endMs - report.startMs) / 1000;
@@ -190,9 +219,17 @@ export const importResponsiveness: Figure = {
           rows: [
             {
               figure: 'under import: longest event-loop block (measured in the daemon)',
-              measured: `${blockMeasuredMs.toFixed(1)} ms (before the import: ${blockBeforeMs.toFixed(1)} ms); longest GC pause ${loopDuring.gcMs.toFixed(1)} ms (before: ${loopBefore.gcMs.toFixed(1)} ms)`,
+              measured: `${describeGap(loopDuring.longest)} (before the import: ${describeGap(loopBefore.longest)}); longest GC pause ${loopDuring.gcMs.toFixed(1)} ms (before: ${loopBefore.gcMs.toFixed(1)} ms)`,
               target: `≤ ${TARGET_BLOCK_MS} ms`,
               met: blockMeasuredMs <= TARGET_BLOCK_MS,
+            },
+            {
+              figure: 'under import: longest block of the loop\'s own (running or asleep, its waits for a CPU taken out)',
+              measured: Number.isFinite(loopDuring.longestOwnMs)
+                ? `${ownBlockMs(loopDuring).toFixed(1)} ms (before the import: ${ownBlockMs(loopBefore).toFixed(1)} ms)`
+                : 'no schedstat on this kernel',
+              target: 'context',
+              met: null,
             },
             {
               figure: 'under import: the same seen from outside (worst card − baseline median)',
@@ -220,7 +257,7 @@ export const importResponsiveness: Figure = {
             baseline: phaseData(before, baseline), during: phaseData(after, during), eventsDuringImport: countsDuring,
           },
           notes: [
-            `${total.toLocaleString('en')} updates in ${report.batchMs.length} PUTs of ${BATCH.toLocaleString('en')} took ${importS.toFixed(1)} s (PUTs from their own process); card latency (last edge sent → relay seen via ${relay.source === 'sse' ? 'SSE' : 'stdout log line'}) includes the end-of-frame wait; edges paced by their own process${readerFirst ? ` at nice ${READER_NICE}` : ' (its priority could not be raised)'}. Baseline ${formatSummary(baseline, 'ms')}; during import ${formatSummary(during, 'ms')}; events on the stream during the import: ${JSON.stringify(countsDuring)}.`,
+            `${total.toLocaleString('en')} updates in ${report.batchMs.length} PUTs of ${BATCH.toLocaleString('en')} took ${importS.toFixed(1)} s (PUTs from their own process, at nice ${CLIENT_NICE}; the daemon at nice ${daemon.nice}); card latency (last edge sent → relay seen via ${relay.source === 'sse' ? 'SSE' : 'stdout log line'}) includes the end-of-frame wait; edges paced by their own process${readerFirst ? ` at nice ${READER_NICE}` : ' (its priority could not be raised)'}. Baseline ${formatSummary(baseline, 'ms')}; during import ${formatSummary(during, 'ms')}; events on the stream during the import: ${JSON.stringify(countsDuring)}.`,
             `sender vs daemon: before — ${describePhase(before)}; during — ${describePhase(after)}. A silence ≥ ${SPLITTING_SILENCE_MS} ms between two sends ends the frame in the daemon, so a card lost after one is the sender's fault, not the daemon's.`,
           ],
         };

@@ -3,14 +3,17 @@
  * measures, inside the daemon, how long its event loop goes without running an interval timer
  * ($LOOP_MONITOR_INTERVAL_MS, default 1 ms). A gap longer than the interval is time the loop spent
  * on something else (a task, a GC pause, a blocking syscall, waiting for a core): a card arriving
- * then would have waited that long. Gaps over 2 ms
- * are appended to $LOOP_MONITOR_OUT as `gap <end, µs of CLOCK_MONOTONIC> <ms>` lines, and GC
- * pauses over 2 ms as `gc <end µs> <ms>` (to tell which gaps were the collector), written in
- * batches every 500 ms and at exit, so a bench can pick the lines of a time window (its own
- * process.hrtime reads the same clock). CommonJS so that `--require` loads it before the bundle.
+ * then would have waited that long. Gaps over 2 ms are appended to $LOOP_MONITOR_OUT as
+ * `gap <end, µs of CLOCK_MONOTONIC> <ms> <ran ms> <waited ms>` lines: of the gap, the time the
+ * thread ran on a CPU and the time it was runnable but waiting for one (Linux schedstat of the
+ * thread; `-` where the kernel does not provide it); the rest it slept (a syscall such as fsync,
+ * a lock). GC pauses over 2 ms are written as `gc <end µs> <ms>` (to tell which gaps were the
+ * collector). Lines are written in batches every 500 ms and at exit, so a bench can pick the lines
+ * of a time window (its own process.hrtime reads the same clock). CommonJS so that `--require`
+ * loads it before the bundle.
  */
 'use strict';
-const { appendFileSync } = require('node:fs');
+const { appendFileSync, openSync, readSync } = require('node:fs');
 const { PerformanceObserver, performance } = require('node:perf_hooks');
 const { isMainThread } = require('node:worker_threads');
 
@@ -21,7 +24,23 @@ if (out && isMainThread) {
   const INTERVAL_MS = Number(process.env.LOOP_MONITOR_INTERVAL_MS) || 1;
   const REPORT_OVER_MS = 2;
   const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+  // This thread's CPU time and run-queue wait (ns), read each tick so a gap can be split into
+  // time the thread ran, time it waited for a core, and the rest (asleep in a syscall or a lock).
+  let schedstat = -1;
+  try {
+    schedstat = openSync('/proc/thread-self/schedstat', 'r');
+  } catch {
+    // Not Linux, or no schedstat: gaps are written without the split.
+  }
+  const buf = Buffer.alloc(64);
+  const sched = () => {
+    if (schedstat < 0) return [NaN, NaN];
+    const [run, wait] = buf.toString('latin1', 0, readSync(schedstat, buf, 0, 64, 0)).split(' ');
+    return [Number(run) / 1e6, Number(wait) / 1e6];
+  };
+  const ms = (x) => (Number.isFinite(x) ? x.toFixed(3) : '-');
   let last = nowUs();
+  let [lastRun, lastWait] = sched();
   let pending = [];
   const flush = () => {
     if (pending.length === 0) return;
@@ -31,8 +50,11 @@ if (out && isMainThread) {
   setInterval(() => {
     const now = nowUs();
     const gapMs = (now - last) / 1000;
-    if (gapMs > REPORT_OVER_MS) pending.push(`gap ${now} ${gapMs.toFixed(3)}\n`);
+    const [run, wait] = sched();
+    if (gapMs > REPORT_OVER_MS) pending.push(`gap ${now} ${gapMs.toFixed(3)} ${ms(run - lastRun)} ${ms(wait - lastWait)}\n`);
     last = now;
+    lastRun = run;
+    lastWait = wait;
   }, INTERVAL_MS).unref();
   // performance.now() counts from timeOrigin; its offset to CLOCK_MONOTONIC, once.
   const originUs = nowUs() - performance.now() * 1000;
