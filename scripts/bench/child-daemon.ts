@@ -1,6 +1,7 @@
 /**
  * The real daemon as a child process, as it ships: the bundle `node dist/cli/bin.js run --config F`
  * (built once per bench process by `npm run build`, through the test harness's spawnDaemon),
+ * at the CPU priority its systemd unit gives it (Nice=, where this machine allows raising it),
  * logged in as the initial admin, plus a watch on its relay transitions:
  * the events stream (`GET /api/v1/events/stream`, SSE) when the daemon serves it, else the
  * daemon's stdout JSON log line `"msg":"relay"` (reported as such).
@@ -9,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { REPO_ROOT, isLog, spawnDaemon, type ChildDaemon } from '../../test/support/daemon-harness.ts';
+import { DAEMON_NICE, runAsInstalled } from './process-priority.ts';
 
 const BUILT_CLI = 'dist/cli/bin.js';
 let built = false;
@@ -27,6 +29,8 @@ export interface BenchDaemon {
   readonly pid: number;
   readonly base: string;
   readonly token: string;
+  /** The nice value it runs at: its unit's, or 0 where this machine did not allow raising it. */
+  readonly nice: number;
   /** monotonicMs() at spawn and when "controller running" was read. */
   readonly spawnedAt: number;
   readonly readyAt: number;
@@ -47,6 +51,7 @@ export async function startChildDaemon(
   const cli = builtCli();
   const spawnedAt = monotonicMs();
   const child = spawnDaemon(configPath, opts.env, cli, opts.nodeArgs);
+  const nice = runAsInstalled(child.proc.pid!) ? DAEMON_NICE : 0;
   // If the bench itself dies, its daemons must not outlive it.
   const killOnExit = () => child.proc.kill('SIGKILL');
   process.once('exit', killOnExit);
@@ -73,7 +78,7 @@ export async function startChildDaemon(
   const { token } = (await login.json()) as { token: string };
   exitedEarly.catch(() => {});
   return {
-    child, pid: child.proc.pid!, base, token, spawnedAt, readyAt,
+    child, pid: child.proc.pid!, base, token, nice, spawnedAt, readyAt,
     async stop() {
       if (child.proc.exitCode !== null || child.proc.signalCode !== null) return;
       child.proc.kill('SIGTERM');

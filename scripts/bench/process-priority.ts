@@ -1,5 +1,6 @@
 /**
- * CPU priorities of the processes a measurement starts around the daemon, which keeps the default.
+ * CPU priorities of the processes a measurement starts: the daemon at the priority its systemd unit
+ * gives it, and the processes around it.
  *
  * A real reader is hardware and never waits for a CPU; on a shared, loaded machine the simulated
  * reader's processes are woken late, so they are put ahead of the other jobs. Measured at load 6
@@ -11,8 +12,27 @@
  * test machine they would otherwise take the CPU from the daemon and the reader. They are put
  * behind (no privilege needed); they still keep the daemon as busy as it will be.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
+import { join } from 'node:path';
+
+/** The daemon's nice value as installed: `Nice=` of systemd/doorctl.service (0 without one). */
+export const DAEMON_NICE = Number(/^Nice=(-?\d+)\s*$/m.exec(readFileSync(join(import.meta.dirname, '../../systemd/doorctl.service'), 'utf8'))?.[1] ?? 0);
+
+/**
+ * Puts a just-spawned daemon at its unit's priority. systemd sets it before the daemon starts, so
+ * every thread inherits it and the daemon then returns all but its event loop to normal
+ * (core/thread-priority.ts); setting the main thread of the new process ends in the same state.
+ * Needs root or CAP_SYS_NICE; false where it was not allowed (the figures say so).
+ */
+export function runAsInstalled(pid: number): boolean {
+  try {
+    setPriority(pid, DAEMON_NICE);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Linux keeps a nice value per thread and setpriority(pid) sets only the thread whose id is the

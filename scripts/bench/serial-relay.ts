@@ -77,9 +77,9 @@ export const serialRelay: Figure = {
           target: `p99 ≤ ${TARGET_P99_MS} ms`,
           met: s.p99 <= TARGET_P99_MS,
         }],
-        data: { presentations, observedVia: relay.source, summary: s },
+        data: { presentations, observedVia: relay.source, daemonNice: daemon.nice, summary: s },
         notes: [
-          `relay transition observed on the ${via}; clock starts just before the 16-byte packet is written to the pty, so it includes the write, the pty, parsing, decode, decision, sim relay (which rewrites sim-gpio.json) and delivery to the observer.`,
+          `relay transition observed on the ${via}; clock starts just before the 16-byte packet is written to the pty, so it includes the write, the pty, parsing, decode, decision, sim relay (which rewrites sim-gpio.json) and delivery to the observer; the daemon at nice ${daemon.nice}.`,
         ],
       };
     } finally {
