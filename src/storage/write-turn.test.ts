@@ -83,6 +83,25 @@ describe('write turn', () => {
     }
   });
 
+  it('holding as the batch worker waits until the checkpoint worker lets go, not a busy-handler step', async () => {
+    const turn = writeTurnOf('/tmp/holding-after-checkpoint.db');
+    // Holds the checkpointer's flag until told, then lets go as holding() does.
+    const worker = new Worker(
+      `const { workerData: { turn, flag }, parentPort } = require('node:worker_threads');
+       Atomics.store(turn, flag, 1);
+       parentPort.postMessage('holding');
+       parentPort.once('message', () => setTimeout(() => { Atomics.store(turn, flag, 0); Atomics.notify(turn, flag); }, 20));`,
+      { eval: true, workerData: { turn, flag: HOLDER.checkpointer } },
+    );
+    try {
+      await new Promise((resolve) => worker.once('message', resolve));
+      worker.postMessage('let go');
+      expect(holding(turn, () => Atomics.load(turn, HOLDER.checkpointer))).toBe(0);
+    } finally {
+      await worker.terminate();
+    }
+  });
+
   it('holding marks the lock for the transaction only, also when it throws', () => {
     const turn = writeTurnOf('/tmp/holding.db');
     expect(holding(turn, () => Atomics.load(turn, 1))).toBe(1);

@@ -70,8 +70,14 @@ export async function workersLetGo(turn: Int32Array): Promise<void> {
 
 export const othersWaiting = (turn: Int32Array): boolean => Atomics.load(turn, 0) > 0;
 
-/** In a worker: runs one write transaction marked as holding the lock, and wakes waiters after it. */
+/**
+ * In a worker: runs one write transaction marked as holding the lock, and wakes waiters after it.
+ * The batch worker first waits out a checkpoint worker's write on its flag, woken the moment it
+ * ends: SQLite's busy handler would sleep 1, 2, 5, 10… ms steps past it (the checkpoint worker
+ * starts every fully copied WAL over, a write with an fsync, several times a second under load).
+ */
 export function holding<T>(turn: Int32Array, transaction: () => T, holder: Holder = HOLDER.batchWorker): T {
+  if (holder === HOLDER.batchWorker) Atomics.wait(turn, HOLDER.checkpointer, 1, HANDOVER_WAIT_MS);
   Atomics.store(turn, holder, 1);
   try {
     return transaction();
