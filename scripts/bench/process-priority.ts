@@ -12,9 +12,10 @@
  * test machine they would otherwise take the CPU from the daemon and the reader. They are put
  * behind (no privilege needed); they still keep the daemon as busy as it will be.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
+import { threadIds } from '../../src/core/thread-priority.ts';
 
 /** The daemon's nice value as installed: `Nice=` of systemd/doorctl.service (0 without one). */
 export const DAEMON_NICE = Number(/^Nice=(-?\d+)\s*$/m.exec(readFileSync(join(import.meta.dirname, '../../systemd/doorctl.service'), 'utf8'))?.[1] ?? 0);
@@ -40,13 +41,7 @@ export function runAsInstalled(pid: number): boolean {
  * thread of the process is set; threads started later inherit from the thread that starts them.
  */
 function setProcessPriority(pid: number, nice: number): void {
-  let tids: number[];
-  try {
-    tids = readdirSync(`/proc/${pid}/task`).map(Number);
-  } catch {
-    tids = [pid];
-  }
-  for (const tid of tids) setPriority(tid, nice);
+  for (const tid of threadIds(pid)) setPriority(tid, nice);
 }
 
 /** Nice value for the reader's processes (default 0; lower runs first). */

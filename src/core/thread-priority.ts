@@ -29,6 +29,15 @@ export function lowerThreadPriority(nice: number): boolean {
   }
 }
 
+/** The ids of a process's threads (Linux: /proc/<pid>/task); just the process id where they cannot be listed. */
+export function threadIds(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).map(Number);
+  } catch {
+    return [pid];
+  }
+}
+
 /** In a worker thread: gives up a priority above normal inherited from the event loop. */
 export function normalThreadPriority(): void {
   if (process.platform === 'linux' && getPriority(0) < NORMAL_NICE) lowerThreadPriority(NORMAL_NICE);
@@ -43,7 +52,7 @@ export function boostLoopOnly(): number {
   if (process.platform !== 'linux') return NORMAL_NICE;
   const loopNice = getPriority(0);
   if (loopNice >= NORMAL_NICE) return loopNice;
-  for (const tid of readdirSync('/proc/self/task').map(Number)) {
+  for (const tid of threadIds(process.pid)) {
     if (tid === process.pid) continue;
     try {
       setPriority(tid, NORMAL_NICE);
