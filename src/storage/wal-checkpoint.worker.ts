@@ -3,9 +3,9 @@
  * connection every `everyMs`, so the daemon's event loop does not have to. Each pass is PASSIVE
  * (never waits for or blocks a writer or a reader). Once the WAL is `restartFrames` long, a RESTART
  * follows the pass: with only the frames committed since the pass left to copy it holds the write
- * lock briefly (that copy and the syncs), and it makes the next writer start the WAL over from the
- * beginning, which under continuous writes PASSIVE alone never achieves (frames keep arriving while
- * it copies, so it never ends with the whole WAL copied).
+ * lock briefly (that copy and the syncs) and leaves the whole WAL copied, so that it can start
+ * over from the beginning, which under continuous writes PASSIVE alone never achieves (frames keep
+ * arriving while it copies, so it never ends with the whole WAL copied).
  * A RESTART waits at most a few ms for the lock and then just does what PASSIVE would. The
  * daemon's writers take turns with it through write-turn.ts.
  *

@@ -7,9 +7,11 @@
  * flush of 32 events took 15-24 ms instead of under 1 ms, about once a second, and a card arriving
  * then waited for it. So while anything is being written a worker thread does the checkpoints on
  * its own connection (wal-checkpoint.worker.ts): a PASSIVE pass every `everyMs`, and a RESTART
- * once the WAL is `restartFrames` long, so that the next writer starts the WAL over. (PASSIVE alone
- * never ends with the whole WAL copied under continuous writes, and only then may a writer restart
- * it: a PASSIVE-only worker let the WAL grow past 100 MB in a 30-second load run.)
+ * once the WAL is `restartFrames` long, after which the worker itself starts the WAL over (it does
+ * so after any pass that copied the whole WAL: the writer that starts it over syncs the new
+ * header, and that must not be the event loop). (PASSIVE alone never ends with the whole WAL copied
+ * under continuous writes, and only then may it start over: a PASSIVE-only worker let the WAL
+ * grow past 100 MB in a 30-second load run.)
  *
  * The daemon connection's automatic checkpoint is raised to a safety net of 10,000 pages, reached
  * only if the worker falls far behind or has not started yet; if the worker fails it goes back to
@@ -19,8 +21,8 @@
  * change counters (`total_changes()` for its own commits, `PRAGMA data_version` for other
  * connections', e.g. the batch worker) and starts the worker when they move and the WAL file has
  * reached `startWalBytes` (the few writes of a start-up or of an occasional admin change leave
- * that to the safety net); the worker ends itself once the WAL has been fully copied and nothing
- * new arrived for `idleMs`.
+ * that to the safety net); the worker ends itself once the WAL has been fully copied and no other
+ * connection has committed for `idleMs`.
  */
 import { statSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
@@ -65,9 +67,9 @@ export interface WalCheckpointerOptions {
   readonly pollMs?: number;
   /** How often the worker checkpoints while it runs. Default 100 ms. */
   readonly everyMs?: number;
-  /** The worker ends after this long with the WAL fully copied and unchanged. Default 30 s. */
+  /** The worker ends after this long with the WAL fully copied and no commit from another connection. Default 30 s. */
   readonly idleMs?: number;
-  /** WAL length (frames) from which a fully copied WAL is restarted. Default 1,000. */
+  /** WAL length (frames) from which a pass ends with a RESTART (the WAL all copied, then started over). Default 1,000. */
   readonly restartFrames?: number;
   /** The worker starts only once the WAL file is this large (a few small writes do not need it). Default 1 MiB. */
   readonly startWalBytes?: number;
