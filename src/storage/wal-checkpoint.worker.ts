@@ -103,9 +103,11 @@ function pass(): void {
     row = withWriteLock(() => checkpoint('RESTART')) ?? row;
     restarted = row.busy === 0;
   }
-  caughtUp = row.busy === 0 && row.checkpointed === row.log;
+  const copied = row.busy === 0 && row.checkpointed === row.log;
   // Also while a daemon writer waits: it would otherwise pay this same fsync itself, on the loop.
-  const startedOver = caughtUp && row.log > 0 && startOver();
+  const startedOver = copied && row.log > 0 && startOver();
+  // A start-over that found the lock taken is tried again at the next pass.
+  caughtUp = copied && (row.log === 0 || startedOver);
   post({ kind: 'pass', pass: { busy: row.busy === 1, walFrames: row.log, checkpointed: row.checkpointed, restarted, startedOver } });
 }
 
