@@ -39,6 +39,8 @@ const LOST_AFTER_MS = 2000;
 const script = (name: string) => join(import.meta.dirname, name);
 /** The monitor's timer interval: a gap of one interval is an idle loop. */
 const MONITOR_INTERVAL_MS = 1;
+/** A loop gap as a block: the monitor's own interval taken off. */
+const blockOf = (gapMs: number): number => Math.max(0, gapMs - MONITOR_INTERVAL_MS);
 
 /** One loop gap as the monitor split it: ms the thread ran, and ms it waited for a CPU (NaN if unknown). */
 interface Gap {
@@ -77,7 +79,7 @@ function loopWindow(file: string, fromMs: number, toMs: number): LoopWindow {
 
 /** "13.7 ms (ran 1.2, waited for a CPU 10.4, asleep 2.1)" — the monitor's interval taken off. */
 function describeGap(g: Gap): string {
-  const block = Math.max(0, g.ms - MONITOR_INTERVAL_MS);
+  const block = blockOf(g.ms);
   if (!Number.isFinite(g.waitedMs)) return `${block.toFixed(1)} ms`;
   const asleep = Math.max(0, g.ms - g.ranMs - g.waitedMs);
   return `${block.toFixed(1)} ms (ran ${g.ranMs.toFixed(1)}, waited for a CPU ${g.waitedMs.toFixed(1)}, asleep ${asleep.toFixed(1)})`;
@@ -205,8 +207,7 @@ export const importResponsiveness: Figure = {
         await sleep(600);
         const loopBefore = loopWindow(monitorFile, baselineFrom, baselineUntil);
         const loopDuring = loopWindow(monitorFile, importFrom, importUntil);
-        const blockMeasuredMs = Math.max(0, loopDuring.longest.ms - MONITOR_INTERVAL_MS);
-        const ownBlockMs = (w: LoopWindow) => Math.max(0, w.longestOwnMs - MONITOR_INTERVAL_MS);
+        const blockMeasuredMs = blockOf(loopDuring.longest.ms);
         const failed = report.okItems.findIndex((ok) => ok !== BATCH);
         if (failed >= 0) throw new Error(`PUT ${failed + 1}: ${report.okItems[failed]}/${BATCH} items succeeded`);
         const importS = (report.endMs - report.startMs) / 1000;
@@ -226,7 +227,7 @@ export const importResponsiveness: Figure = {
             {
               figure: 'under import: longest block of the loop\'s own (running or asleep, its waits for a CPU taken out)',
               measured: Number.isFinite(loopDuring.longestOwnMs)
-                ? `${ownBlockMs(loopDuring).toFixed(1)} ms (before the import: ${ownBlockMs(loopBefore).toFixed(1)} ms)`
+                ? `${blockOf(loopDuring.longestOwnMs).toFixed(1)} ms (before the import: ${blockOf(loopBefore.longestOwnMs).toFixed(1)} ms)`
                 : 'no schedstat on this kernel',
               target: 'context',
               met: null,

@@ -41,14 +41,19 @@ export type Holder = (typeof HOLDER)[keyof typeof HOLDER];
 /** Longest a main-thread writer sleeps on a worker's flag before leaving it to SQLite's busy handler. */
 const HANDOVER_WAIT_MS = 200;
 
+/** Sleeps this thread while `holder` holds the lock, woken when it lets go (at most HANDOVER_WAIT_MS). */
+function waitOut(turn: Int32Array, holder: Holder): void {
+  Atomics.wait(turn, holder, 1, HANDOVER_WAIT_MS);
+}
+
 /** Runs a write with the other thread told to let go of the lock meanwhile. */
 export function claim<T>(turn: Int32Array, write: () => T): T {
   Atomics.add(turn, 0, 1);
   try {
     // Return at once unless a worker holds the lock: the batch worker commits after its current
     // item, the checkpoint worker after its restart.
-    Atomics.wait(turn, HOLDER.batchWorker, 1, HANDOVER_WAIT_MS);
-    Atomics.wait(turn, HOLDER.checkpointer, 1, HANDOVER_WAIT_MS);
+    waitOut(turn, HOLDER.batchWorker);
+    waitOut(turn, HOLDER.checkpointer);
     return write();
   } finally {
     Atomics.sub(turn, 0, 1);
@@ -77,7 +82,7 @@ export const othersWaiting = (turn: Int32Array): boolean => Atomics.load(turn, 0
  * starts every fully copied WAL over, a write with an fsync, several times a second under load).
  */
 export function holding<T>(turn: Int32Array, transaction: () => T, holder: Holder = HOLDER.batchWorker): T {
-  if (holder === HOLDER.batchWorker) Atomics.wait(turn, HOLDER.checkpointer, 1, HANDOVER_WAIT_MS);
+  if (holder === HOLDER.batchWorker) waitOut(turn, HOLDER.checkpointer);
   Atomics.store(turn, holder, 1);
   try {
     return transaction();
