@@ -24,7 +24,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '../core/clock.ts';
 import { normalThreadPriority } from '../core/thread-priority.ts';
 import type { CheckpointWorkerData, FromCheckpointWorker } from './wal-checkpointer.ts';
-import { HOLDER, holding, othersWaiting } from './write-turn.ts';
+import { duringCheckpointPass, HOLDER, holding, othersWaiting } from './write-turn.ts';
 
 const port = parentPort;
 if (!port) throw new Error('wal-checkpoint.worker runs as a worker thread');
@@ -39,6 +39,10 @@ const sqlite = new Database(path, { fileMustExist: true });
 sqlite.pragma('busy_timeout = 0');
 // The copy into the database file is synced before the WAL is reused.
 sqlite.pragma('synchronous = FULL');
+// Its own writes (the start-over) must not checkpoint: when other commits came in between, the
+// automatic one after it copied the whole WAL at the end of a pass, and the event loop's next
+// journal flush started it over (traced).
+sqlite.pragma('wal_autocheckpoint = 0');
 // Whoever starts the WAL over cuts a grown file back (a per-connection setting): now mostly this thread.
 sqlite.pragma(`journal_size_limit = ${walSizeLimitBytes}`);
 
@@ -94,6 +98,12 @@ function pass(): void {
   }
   seenVersion = version;
   quietSinceUs = nowUs;
+  // Flagged from the copy to the start-over, so that the timed journal flush does not come in
+  // between and start the WAL over on the event loop.
+  duringCheckpointPass(turn, copyAndStartOver);
+}
+
+function copyAndStartOver(): void {
   let row = checkpoint('PASSIVE');
   let restarted = false;
   // The restart takes the write lock: not while a daemon writer waits for it, and flagged so one
