@@ -18,8 +18,7 @@ import { createSessionsRepository } from '../storage/sessions.ts';
 import { createSettingsRepository } from '../storage/settings.ts';
 import { createUsersRepository } from '../storage/users.ts';
 import { createAccessCodesService } from './access-codes.ts';
-import { createIdentifierBatchWorker } from './batch-worker/identifier-batch-client.ts';
-import type { BatchWorkerData } from './batch-worker/protocol.ts';
+import { createIdentifierBatchWorker, type IdentifierBatchWorkerOptions } from './batch-worker/identifier-batch-client.ts';
 import { createAccessKeysService } from './access-keys.ts';
 import { createAuthService, type JournalSink } from './auth.ts';
 import type { ChunkOptions } from './chunked-batch.ts';
@@ -55,7 +54,7 @@ export interface ServicesDeps {
    * Seed 000 batch updates in a worker thread with its own connection (default), or `false` to run
    * them on the main thread in chunks (comparisons, tests of the in-process path).
    */
-  readonly batchWorker?: false | Pick<BatchWorkerData, 'chunkMs' | 'reportEveryMs'>;
+  readonly batchWorker?: false | Pick<IdentifierBatchWorkerOptions, 'chunkMs' | 'reportEveryMs' | 'idleMs'>;
 }
 
 function capacityOf(config: Record<string, number>): IdentifierCapacity {

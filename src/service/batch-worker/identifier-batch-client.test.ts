@@ -100,6 +100,32 @@ describe('identifier batch worker (a real worker thread on a real SQLite file)',
     expect(statSync(db.path).mtimeMs).toBe(before);
   });
 
+  it('the worker ends once idle (its memory back) and the next batch starts another', async () => {
+    const idle = createServices({
+      db, index, clock: systemClock, logger: silentLogger, config: configSchema.parse({}), journal: sink, batchWorker: { idleMs: 100 },
+    });
+    try {
+      const batches = idle.identifierBatches!;
+      const createdIndex = new CredentialIndex();
+      createIndexSync(db, createdIndex, silentLogger).loadAll();
+      expect(batches.running()).toBe(false);
+      expect((await batches.update('card', [item(0, 'second')])).kind).toBe('done');
+      expect(batches.running()).toBe(true);
+      await expect.poll(() => batches.running(), { timeout: 5000 }).toBe(false);
+      const again = await batches.update('card', [item(1, 'second')]);
+      if (again.kind !== 'done') throw new Error(JSON.stringify(again));
+      expect(JSON.parse(again.json)).toMatchObject({ result: [{ identifier_number: String(FIRST + 1), success: true }] });
+      // Enrolled in order in beforeEach: the second row is FIRST + 1.
+      const { id } = db.sqlite.prepare('SELECT rowid AS id FROM identifiers ORDER BY rowid LIMIT 1 OFFSET 1').get() as { id: number };
+      const fresh = new CredentialIndex();
+      createIndexSync(db, fresh, silentLogger).loadAll();
+      expect(index.get(id)).toEqual(fresh.get(id));
+      expect(fresh.get(id)).not.toEqual(createdIndex.get(id));
+    } finally {
+      await idle.identifierBatches?.close();
+    }
+  });
+
   it('an invalid item anywhere: the 400 text names it, and nothing is written', async () => {
     const before = db.sqlite.prepare('SELECT group_concat(lock) AS l FROM identifiers').get();
     const items = Array.from({ length: COUNT }, (_, i) => item(i, i === 1100 ? 'nowhere' : 'first'));
