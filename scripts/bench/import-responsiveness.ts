@@ -9,6 +9,10 @@
  * minus the baseline median is given beside it as the view from outside (it also holds scheduling
  * delays of the reader and this process).
  *
+ * Beside it, the machine's floor: an idle event loop in a process of its own at the daemon's
+ * priority, watched the same way (idle-loop.ts): the part of the daemon's gaps that is this
+ * machine's scheduling, whatever the daemon does.
+ *
  * Three processes besides the daemon, so the measurement cannot stall itself: the importer
  * (import-client.ts: 2.2 MB bodies built, sent and parsed; behind the daemon at nice +10, as the
  * load campaign's clients: it stands for a console on another machine), the reader
@@ -26,6 +30,7 @@ import { PRESENT, SPLITTING_SILENCE_MS, type PresentedFrame } from './card-prese
 import { CLIENT_NICE, deprioritizeClient, prioritizeReader, READER_NICE } from './process-priority.ts';
 import { monotonicMs, startChildDaemon, watchRelay, type RelayWatch } from './child-daemon.ts';
 import type { Figure } from './figure.ts';
+import { startIdleLoop } from './idle-loop.ts';
 import type { ImportReport } from './import-client.ts';
 import { READY, spawnLineChild, type LineChild } from './line-child.ts';
 import { BENCH_DOOR, BENCH_CARD } from './serial-relay.ts';
@@ -174,6 +179,8 @@ export const importResponsiveness: Figure = {
         nodeArgs: ['--require', script('loop-monitor.cjs')],
       });
       const relay = await watchRelay(daemon);
+      const idleLoopFile = join(dir.path, 'idle-loop-gaps.txt');
+      const idleLoop = startIdleLoop(idleLoopFile, MONITOR_INTERVAL_MS);
       const reader = spawnLineChild(script('card-presenter.ts'), [join(dir.path, 'data', 'sim-reader.sock')]);
       const readerFirst = prioritizeReader([reader.pid]);
       try {
@@ -207,6 +214,8 @@ export const importResponsiveness: Figure = {
         await sleep(600);
         const loopBefore = loopWindow(monitorFile, baselineFrom, baselineUntil);
         const loopDuring = loopWindow(monitorFile, importFrom, importUntil);
+        const floorBefore = loopWindow(idleLoopFile, baselineFrom, baselineUntil);
+        const floorDuring = loopWindow(idleLoopFile, importFrom, importUntil);
         const blockMeasuredMs = blockOf(loopDuring.longest.ms);
         const failed = report.okItems.findIndex((ok) => ok !== BATCH);
         if (failed >= 0) throw new Error(`PUT ${failed + 1}: ${report.okItems[failed]}/${BATCH} items succeeded`);
@@ -233,6 +242,12 @@ export const importResponsiveness: Figure = {
               met: null,
             },
             {
+              figure: `under import: the machine's floor — the longest gap of an idle event loop in its own process${idleLoop.asDaemon ? ' at the daemon\'s priority' : ''}`,
+              measured: `${describeGap(floorDuring.longest)} (before the import: ${describeGap(floorBefore.longest)})`,
+              target: 'context',
+              met: null,
+            },
+            {
               figure: 'under import: the same seen from outside (worst card − baseline median)',
               measured: `${blockMs.toFixed(1)} ms (worst card ${during.max.toFixed(1)} ms − baseline median ${baseline.median.toFixed(1)} ms)`,
               target: 'context',
@@ -254,7 +269,7 @@ export const importResponsiveness: Figure = {
           ],
           data: {
             identifiers: total, importS, batchMs: report.batchMs, readerNice: readerFirst ? READER_NICE : null,
-            daemonLoop: { before: loopBefore, during: loopDuring },
+            daemonLoop: { before: loopBefore, during: loopDuring }, idleLoop: { before: floorBefore, during: floorDuring },
             baseline: phaseData(before, baseline), during: phaseData(after, during), eventsDuringImport: countsDuring,
           },
           notes: [
@@ -263,6 +278,7 @@ export const importResponsiveness: Figure = {
           ],
         };
       } finally {
+        idleLoop.stop();
         await reader.close();
         relay.close();
         await daemon.stop();
