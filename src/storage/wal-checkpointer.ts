@@ -104,16 +104,6 @@ const SAFETY_NET_PAGES = 10_000;
 const WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024;
 const START_WAL_BYTES = 1024 * 1024;
 
-/**
- * Leaves the checkpoints of this connection to the worker: its automatic checkpoint goes up to the
- * safety net. Also for the daemon's other writing connection (the batch worker's): at SQLite's
- * 1,000 pages it checkpointed after its own commits during an import and left the WAL fully
- * copied, and the event loop's next journal flush then started it over, fsync included (traced).
- */
-export function leaveCheckpointsToWorker(db: Db): void {
-  db.sqlite.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
-}
-
 export function createWalCheckpointer(db: Db, opts: WalCheckpointerOptions): WalCheckpointer {
   const { clock, logger } = opts;
   const pollMs = opts.pollMs ?? 500;
@@ -125,7 +115,7 @@ export function createWalCheckpointer(db: Db, opts: WalCheckpointerOptions): Wal
   const walBytes = () => statSync(`${db.path}-wal`, { throwIfNoEntry: false })?.size ?? 0;
   const changes = db.sqlite.prepare('SELECT total_changes()').pluck();
   const counters = () => `${changes.get() as number}:${db.sqlite.pragma('data_version', { simple: true }) as number}`;
-  leaveCheckpointsToWorker(db);
+  db.sqlite.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
   // After a burst has grown the WAL file, the first commit after a restart cuts it back to this.
   db.sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -84,20 +84,6 @@ describe('identifier batch worker (a real worker thread on a real SQLite file)',
     const changes = db.sqlite.prepare('SELECT COUNT(*) AS n FROM journal WHERE type = ?').get(ADMIN_CHANGE) as { n: number };
     expect(changes.n).toBe(COUNT - 1);
     expect(seen.filter((t) => t === ADMIN_CHANGE)).toHaveLength(COUNT - 1);
-  });
-
-  it('the worker connection leaves WAL checkpoints to the checkpoint worker: a large batch copies nothing into the database file', async () => {
-    // Only the worker writes now: this connection checkpoints nothing either.
-    db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
-    db.sqlite.pragma('wal_autocheckpoint = 0');
-    const before = statSync(db.path).mtimeMs;
-    for (const lock of ['second', 'first', 'second', 'first', 'second', 'first', 'second']) {
-      const reply = await services.identifierBatches!.update('card', Array.from({ length: COUNT }, (_, i) => item(i, lock)));
-      expect(reply.kind).toBe('done');
-    }
-    // Past SQLite's default of 1,000 pages, at which the worker's connection would have copied them.
-    expect(statSync(`${db.path}-wal`).size).toBeGreaterThan(1000 * 4096);
-    expect(statSync(db.path).mtimeMs).toBe(before);
   });
 
   it('the worker ends once idle (its memory back) and the next batch starts another', async () => {

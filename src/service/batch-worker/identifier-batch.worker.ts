@@ -12,7 +12,6 @@ import { systemClock } from '../../core/clock.ts';
 import { lowerThreadPriority } from '../../core/thread-priority.ts';
 import { openDatabase } from '../../storage/database.ts';
 import { createJournal } from '../../storage/journal.ts';
-import { leaveCheckpointsToWorker } from '../../storage/wal-checkpointer.ts';
 import { adoptWriteTurn } from '../../storage/write-turn.ts';
 import { createIdentifierBatchJobs } from './identifier-batch-job.ts';
 import type { BatchWorkerData, FromWorker, ToWorker } from './protocol.ts';
@@ -31,7 +30,6 @@ const db = openDatabase({ dataDir: dirname(config.dbPath), file: basename(config
 // Commits do not fsync while holding the write lock the daemon's own writers wait for; the job
 // fsyncs the WAL right after each commit instead (makeDurable), before reporting the chunk.
 db.sqlite.pragma('synchronous = NORMAL');
-leaveCheckpointsToWorker(db);
 const jobs = createIdentifierBatchJobs(db, {
   clock: systemClock,
   capacity: config.capacity,
