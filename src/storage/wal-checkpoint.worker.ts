@@ -24,7 +24,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '../core/clock.ts';
 import { normalThreadPriority } from '../core/thread-priority.ts';
 import type { CheckpointWorkerData, FromCheckpointWorker } from './wal-checkpointer.ts';
-import { duringCheckpointPass, HOLDER, holding, othersWaiting } from './write-turn.ts';
+import { duringStartOver, HOLDER, holding, othersWaiting } from './write-turn.ts';
 
 const port = parentPort;
 if (!port) throw new Error('wal-checkpoint.worker runs as a worker thread');
@@ -98,12 +98,6 @@ function pass(): void {
   }
   seenVersion = version;
   quietSinceUs = nowUs;
-  // Flagged from the copy to the start-over, so that the timed journal flush does not come in
-  // between and start the WAL over on the event loop.
-  duringCheckpointPass(turn, copyAndStartOver);
-}
-
-function copyAndStartOver(): void {
   let row = checkpoint('PASSIVE');
   let restarted = false;
   // The restart takes the write lock: not while a daemon writer waits for it, and flagged so one
@@ -115,7 +109,8 @@ function copyAndStartOver(): void {
   }
   const copied = row.busy === 0 && row.checkpointed === row.log;
   // Also while a daemon writer waits: it would otherwise pay this same fsync itself, on the loop.
-  const startedOver = copied && row.log > 0 && startOver();
+  // Flagged, so that the timed journal flush does not come first and start it over on the loop.
+  const startedOver = copied && row.log > 0 && duringStartOver(turn, startOver);
   // A start-over that found the lock taken is tried again at the next pass.
   caughtUp = copied && (row.log === 0 || startedOver);
   post({ kind: 'pass', pass: { busy: row.busy === 1, walFrames: row.log, checkpointed: row.checkpointed, restarted, startedOver } });

@@ -5,7 +5,7 @@ import { silentLogger } from '../core/logger.ts';
 import type { Db } from './database.ts';
 import { useTempDbs } from './temp-db.test-helper.ts';
 import { createWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.ts';
-import { CHECKPOINT_PASS, checkpointPassUnderWay, writeTurnOf } from './write-turn.ts';
+import { START_OVER, startOverUnderWay, writeTurnOf } from './write-turn.ts';
 
 const temp = useTempDbs();
 const open: WalCheckpointer[] = [];
@@ -97,7 +97,7 @@ describe('createWalCheckpointer', () => {
     expect(c.stats().passes).toBeLessThanOrEqual(passes + 1);
   });
 
-  it('flags each pass to the daemon\'s writers, and clears a flag left by a worker that ended mid-pass', async () => {
+  it('flags its start-overs to the daemon\'s writers, and a flag left by a worker that ended meanwhile is cleared', async () => {
     const db = temp.fresh();
     const write = scratchTable(db);
     const turn = writeTurnOf(db.path);
@@ -108,16 +108,16 @@ describe('createWalCheckpointer', () => {
     let seen = false;
     // The worker thread sets it while this thread spins (its passes do not need this loop).
     const until = performance.now() + 10_000;
-    while (!seen && performance.now() < until) seen = checkpointPassUnderWay(turn);
+    while (!seen && performance.now() < until) seen = startOverUnderWay(turn);
     expect(seen).toBe(true);
-    await expect.poll(() => c.stats().lastPass?.startedOver === true && !checkpointPassUnderWay(turn), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => c.stats().lastPass?.startedOver === true && !startOverUnderWay(turn), { timeout: 10_000 }).toBe(true);
     // Caught up and nothing new: the worker skips its passes and leaves the flag alone, so one
-    // left set (a worker terminated mid-pass) is cleared only when the thread is gone.
-    Atomics.store(turn, CHECKPOINT_PASS, 1);
+    // left set (a worker terminated mid-start-over) is cleared only when the thread is gone.
+    Atomics.store(turn, START_OVER, 1);
     await sleep(100);
-    expect(checkpointPassUnderWay(turn)).toBe(true);
+    expect(startOverUnderWay(turn)).toBe(true);
     await c.close();
-    expect(checkpointPassUnderWay(turn)).toBe(false);
+    expect(startOverUnderWay(turn)).toBe(false);
   });
 
   it('ends the worker once idle and starts it again for new writes', async () => {

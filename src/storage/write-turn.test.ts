@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Worker } from 'node:worker_threads';
-import { checkpointPassUnderWay, claim, duringCheckpointPass, HOLDER, holding, othersWaiting, workersLetGo, writeTurnOf } from './write-turn.ts';
+import { startOverUnderWay, claim, duringStartOver, HOLDER, holding, othersWaiting, workersLetGo, writeTurnOf } from './write-turn.ts';
 
 describe('write turn', () => {
   it('one counter per database path; claim raises it for the duration of the write, also when the write throws', () => {
@@ -112,12 +112,12 @@ describe('write turn', () => {
     expect(Atomics.load(turn, HOLDER.checkpointer)).toBe(0);
   });
 
-  it('duringCheckpointPass flags the pass for its duration only, also when it throws', () => {
-    const turn = writeTurnOf('/tmp/checkpoint-pass.db');
-    expect(checkpointPassUnderWay(turn)).toBe(false);
-    expect(duringCheckpointPass(turn, () => checkpointPassUnderWay(turn))).toBe(true);
-    expect(checkpointPassUnderWay(turn)).toBe(false);
-    expect(() => duringCheckpointPass(turn, () => { throw new Error('disk I/O'); })).toThrow('disk I/O');
-    expect(checkpointPassUnderWay(turn)).toBe(false);
+  it('duringStartOver flags the start-over for its duration only, also when it throws', () => {
+    const turn = writeTurnOf('/tmp/start-over.db');
+    expect(startOverUnderWay(turn)).toBe(false);
+    expect(duringStartOver(turn, () => startOverUnderWay(turn))).toBe(true);
+    expect(startOverUnderWay(turn)).toBe(false);
+    expect(() => duringStartOver(turn, () => { throw new Error('disk I/O'); })).toThrow('disk I/O');
+    expect(startOverUnderWay(turn)).toBe(false);
   });
 });
