@@ -3,7 +3,6 @@ import { ManualClock } from '../core/clock.ts';
 import { silentLogger } from '../core/logger.ts';
 import { JOURNAL_LOST, createJournal } from './journal.ts';
 import { createJournalWriter } from './journal-writer.ts';
-import { duringStartOver, writeTurnOf } from './write-turn.ts';
 import { useTempDbs } from './temp-db.test-helper.ts';
 
 const temp = useTempDbs();
@@ -129,22 +128,5 @@ describe('journal writer', () => {
     expect(writer.stats()).toMatchObject({ buffered: 0, written: 1 });
     expect(journal.size()).toBe(1);
     expect(db.sqlite.pragma('busy_timeout', { simple: true })).toBe(5000);
-  });
-
-  it('a timed flush waits while the checkpoint worker starts the WAL over', () => {
-    const db = temp.open({ dataDir: temp.dir() });
-    const clock = new ManualClock();
-    const journal = createJournal(db);
-    const writer = createJournalWriter(journal, { clock, logger: silentLogger, flushIntervalMs: 20 });
-    writer.append({ ts: 1, type: 'granted' });
-    duringStartOver(writeTurnOf(db.path), () => {
-      clock.advanceMs(20);
-      clock.advanceMs(2);
-      expect(writer.stats()).toMatchObject({ buffered: 1, written: 0, failedFlushes: 0 });
-    });
-    expect(writer.stats().busyRetries).toBeGreaterThanOrEqual(2);
-    clock.advanceMs(2);
-    expect(writer.stats()).toMatchObject({ buffered: 0, written: 1 });
-    expect(journal.size()).toBe(1);
   });
 });

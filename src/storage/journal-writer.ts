@@ -32,7 +32,7 @@ export interface JournalWriterStats {
   /** Events dropped in memory (buffer full or writer closed); each loss is also journalled. */
   readonly lost: number;
   readonly failedFlushes: number;
-  /** Timed flushes put off because another connection held the write lock or the checkpoint worker was starting the WAL over. */
+  /** Timed flushes put off because another connection held the write lock. */
   readonly busyRetries: number;
 }
 

@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.ts';
-import { startOverUnderWay, claim, writeTurnOf } from './write-turn.ts';
+import { claim, writeTurnOf } from './write-turn.ts';
 import { clampLimit } from './validate.ts';
 
 /** One journal event as the daemon reports it. */
@@ -242,11 +242,10 @@ export function createJournal(db: Db, opts: JournalOptions = {}) {
     insertBatch,
     /**
      * insertBatch if the write lock is free now; undefined (nothing written) while another
-     * connection holds it, or while the checkpoint worker starts the WAL over (write-turn.ts). The busy timeout would otherwise sleep the calling thread — the
-     * event loop serving the door readers — until the other writer (the batch worker) commits.
+     * connection holds it. The busy timeout would otherwise sleep the calling thread — the event
+     * loop serving the door readers — until the other writer (the batch worker) commits.
      */
     tryInsertBatch(events: readonly JournalEvent[], nowMs: number, lost = 0): InsertOutcome | undefined {
-      if (startOverUnderWay(turn)) return undefined;
       const timeout = db.sqlite.pragma('busy_timeout', { simple: true }) as number;
       db.sqlite.pragma('busy_timeout = 0');
       try {

@@ -24,7 +24,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '../core/clock.ts';
 import { normalThreadPriority } from '../core/thread-priority.ts';
 import type { CheckpointWorkerData, FromCheckpointWorker } from './wal-checkpointer.ts';
-import { duringStartOver, HOLDER, holding, othersWaiting } from './write-turn.ts';
+import { HOLDER, holding, othersWaiting } from './write-turn.ts';
 
 const port = parentPort;
 if (!port) throw new Error('wal-checkpoint.worker runs as a worker thread');
@@ -41,7 +41,7 @@ sqlite.pragma('busy_timeout = 0');
 sqlite.pragma('synchronous = FULL');
 // Its own writes (the start-over) must not checkpoint: when other commits came in between, the
 // automatic one after it copied the whole WAL at the end of a pass, and the event loop's next
-// journal flush started it over (traced).
+// journal flush started it over, fsync included (perf, session 6).
 sqlite.pragma('wal_autocheckpoint = 0');
 // Whoever starts the WAL over cuts a grown file back (a per-connection setting): now mostly this thread.
 sqlite.pragma(`journal_size_limit = ${walSizeLimitBytes}`);
@@ -109,8 +109,7 @@ function pass(): void {
   }
   const copied = row.busy === 0 && row.checkpointed === row.log;
   // Also while a daemon writer waits: it would otherwise pay this same fsync itself, on the loop.
-  // Flagged, so that the timed journal flush does not come first and start it over on the loop.
-  const startedOver = copied && row.log > 0 && duringStartOver(turn, startOver);
+  const startedOver = copied && row.log > 0 && startOver();
   // A start-over that found the lock taken is tried again at the next pass.
   caughtUp = copied && (row.log === 0 || startedOver);
   post({ kind: 'pass', pass: { busy: row.busy === 1, walFrames: row.log, checkpointed: row.checkpointed, restarted, startedOver } });

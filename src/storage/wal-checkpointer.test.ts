@@ -5,7 +5,6 @@ import { silentLogger } from '../core/logger.ts';
 import type { Db } from './database.ts';
 import { useTempDbs } from './temp-db.test-helper.ts';
 import { createWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.ts';
-import { START_OVER, startOverUnderWay, writeTurnOf } from './write-turn.ts';
 
 const temp = useTempDbs();
 const open: WalCheckpointer[] = [];
@@ -95,29 +94,6 @@ describe('createWalCheckpointer', () => {
     const passes = c.stats().passes;
     await sleep(200);
     expect(c.stats().passes).toBeLessThanOrEqual(passes + 1);
-  });
-
-  it('flags its start-overs to the daemon\'s writers, and a flag left by a worker that ended meanwhile is cleared', async () => {
-    const db = temp.fresh();
-    const write = scratchTable(db);
-    const turn = writeTurnOf(db.path);
-    const c = checkpointer(db, 60_000);
-    write(10);
-    await expect.poll(() => c.stats().running, { timeout: 10_000 }).toBe(true);
-    write(3000);
-    let seen = false;
-    // The worker thread sets it while this thread spins (its passes do not need this loop).
-    const until = performance.now() + 10_000;
-    while (!seen && performance.now() < until) seen = startOverUnderWay(turn);
-    expect(seen).toBe(true);
-    await expect.poll(() => c.stats().lastPass?.startedOver === true && !startOverUnderWay(turn), { timeout: 10_000 }).toBe(true);
-    // Caught up and nothing new: the worker skips its passes and leaves the flag alone, so one
-    // left set (a worker terminated mid-start-over) is cleared only when the thread is gone.
-    Atomics.store(turn, START_OVER, 1);
-    await sleep(100);
-    expect(startOverUnderWay(turn)).toBe(true);
-    await c.close();
-    expect(startOverUnderWay(turn)).toBe(false);
   });
 
   it('ends the worker once idle and starts it again for new writes', async () => {

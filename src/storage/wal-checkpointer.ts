@@ -30,7 +30,7 @@ import type { Clock, TimerHandle } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import { startWorker } from '../core/worker-entry.ts';
 import type { Db } from './database.ts';
-import { endStartOver, writeTurnOf } from './write-turn.ts';
+import { writeTurnOf } from './write-turn.ts';
 
 export interface CheckpointWorkerData {
   readonly path: string;
@@ -149,8 +149,6 @@ export function createWalCheckpointer(db: Db, opts: WalCheckpointerOptions): Wal
     w.on('error', (err) => fail(err.message));
     w.on('exit', (code) => {
       if (worker === w) worker = null;
-      // Ended or terminated mid-start-over: the journal must not wait for one that will not end.
-      endStartOver(data.turn);
       // Ends by itself when idle (code 0); anything else while running is a failure.
       if (code !== 0 && !closed) fail(`worker exited with code ${code}`);
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Worker } from 'node:worker_threads';
-import { startOverUnderWay, claim, duringStartOver, HOLDER, holding, othersWaiting, workersLetGo, writeTurnOf } from './write-turn.ts';
+import { claim, HOLDER, holding, othersWaiting, workersLetGo, writeTurnOf } from './write-turn.ts';
 
 describe('write turn', () => {
   it('one counter per database path; claim raises it for the duration of the write, also when the write throws', () => {
@@ -110,14 +110,5 @@ describe('write turn', () => {
     expect(Atomics.load(turn, 1)).toBe(0);
     expect(holding(turn, () => [Atomics.load(turn, HOLDER.batchWorker), Atomics.load(turn, HOLDER.checkpointer)], HOLDER.checkpointer)).toEqual([0, 1]);
     expect(Atomics.load(turn, HOLDER.checkpointer)).toBe(0);
-  });
-
-  it('duringStartOver flags the start-over for its duration only, also when it throws', () => {
-    const turn = writeTurnOf('/tmp/start-over.db');
-    expect(startOverUnderWay(turn)).toBe(false);
-    expect(duringStartOver(turn, () => startOverUnderWay(turn))).toBe(true);
-    expect(startOverUnderWay(turn)).toBe(false);
-    expect(() => duringStartOver(turn, () => { throw new Error('disk I/O'); })).toThrow('disk I/O');
-    expect(startOverUnderWay(turn)).toBe(false);
   });
 });

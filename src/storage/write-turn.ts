@@ -16,23 +16,16 @@
  * the WAL; it marks that in its own flag, skips the restart while anyone is waiting, and main-thread
  * writers sleep on its flag the same way.
  *
- * A checkpoint pass can leave the WAL fully copied, and the next writer then starts it over and
- * syncs its new header; the checkpoint worker does that write itself, right after the pass, and
- * flags it. A main-thread write that can be put off (the timed journal flush) waits while the flag
- * is up rather than come in first and pay that fsync on the event loop. Only the start-over is
- * flagged, not the copy before it: flushes held back for whole passes grew large enough to show in
- * the card latency under admin load (serial p99 8.3-10.2 ms against 6.9-7.8 ms).
- *
- * Four counters per database path, shared through workerData (SharedArrayBuffer): [0] writers
+ * Three counters per database path, shared through workerData (SharedArrayBuffer): [0] writers
  * waiting on the event loop, [1] 1 while the batch worker holds the write lock, [2] 1 while the
- * checkpoint worker does, [3] 1 while the checkpoint worker starts a copied WAL over.
+ * checkpoint worker does.
  */
 const turns = new Map<string, Int32Array>();
 
 /** The counter for this database file (created on first use). */
 export function writeTurnOf(path: string): Int32Array {
   let turn = turns.get(path);
-  if (!turn) turns.set(path, (turn = new Int32Array(new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT))));
+  if (!turn) turns.set(path, (turn = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT))));
   return turn;
 }
 
@@ -81,27 +74,6 @@ export async function workersLetGo(turn: Int32Array): Promise<void> {
 }
 
 export const othersWaiting = (turn: Int32Array): boolean => Atomics.load(turn, 0) > 0;
-
-/** Index of the start-over flag. */
-export const START_OVER = 3;
-
-/** In the checkpoint worker: runs the start-over of a copied WAL flagged. */
-export function duringStartOver<T>(turn: Int32Array, startOver: () => T): T {
-  Atomics.store(turn, START_OVER, 1);
-  try {
-    return startOver();
-  } finally {
-    endStartOver(turn);
-  }
-}
-
-/** Clears the flag: after the start-over, and by the daemon when the worker thread is gone. */
-export function endStartOver(turn: Int32Array): void {
-  Atomics.store(turn, START_OVER, 0);
-}
-
-/** Whether the checkpoint worker is starting the WAL over: a write that can wait should, for a few ms. */
-export const startOverUnderWay = (turn: Int32Array): boolean => Atomics.load(turn, START_OVER) === 1;
 
 /**
  * In a worker: runs one write transaction marked as holding the lock, and wakes waiters after it.
