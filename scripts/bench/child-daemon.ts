@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { REPO_ROOT, isLog, spawnDaemon, type ChildDaemon } from '../../test/support/daemon-harness.ts';
+import { killWithBench } from './kill-with-bench.ts';
 import { DAEMON_NICE, runAsInstalled } from './process-priority.ts';
 
 const BUILT_CLI = 'dist/cli/bin.js';
@@ -52,10 +53,7 @@ export async function startChildDaemon(
   const spawnedAt = monotonicMs();
   const child = spawnDaemon(configPath, opts.env, cli, opts.nodeArgs);
   const nice = runAsInstalled(child.proc.pid!) ? DAEMON_NICE : 0;
-  // If the bench itself dies, its daemons must not outlive it.
-  const killOnExit = () => child.proc.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  child.exited().then(() => process.off('exit', killOnExit), () => {});
+  killWithBench(child.proc);
   let readyAt = 0;
   const admin = child.waitForLine((l) => INITIAL_ADMIN.test(l), readyTimeoutMs);
   const listening = child.waitForLine(isLog('admin API listening'), readyTimeoutMs);

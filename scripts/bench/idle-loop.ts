@@ -7,6 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { killWithBench } from './kill-with-bench.ts';
 import { runAsInstalled } from './process-priority.ts';
 
 export interface IdleLoop {
@@ -22,8 +23,6 @@ export function startIdleLoop(monitorFile: string, monitorIntervalMs: number): I
     env: { ...process.env, LOOP_MONITOR_OUT: monitorFile, LOOP_MONITOR_INTERVAL_MS: String(monitorIntervalMs) },
     stdio: 'ignore',
   });
-  const stop = () => child.kill('SIGKILL');
-  process.once('exit', stop);
-  child.once('exit', () => process.off('exit', stop));
-  return { pid: child.pid!, asDaemon: runAsInstalled(child.pid!), stop };
+  killWithBench(child);
+  return { pid: child.pid!, asDaemon: runAsInstalled(child.pid!), stop: () => child.kill('SIGKILL') };
 }

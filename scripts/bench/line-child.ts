@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT } from '../../test/support/daemon-harness.ts';
+import { killWithBench } from './kill-with-bench.ts';
 
 /**
  * What a line child writes once it is set up, so its next work does not wait for its start. It
@@ -29,17 +30,12 @@ export function spawnLineChild(script: string, args: readonly string[] = [], env
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  // A bench that dies must not leave its helpers running.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  killWithBench(child);
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (c: string) => (stderr = (stderr + c).slice(-4000)));
   const exited = new Promise<number | null>((resolve) => {
-    child.once('close', (code) => {
-      process.off('exit', killOnExit);
-      resolve(code);
-    });
+    child.once('close', (code) => resolve(code));
   });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   return {
