@@ -84,6 +84,15 @@ export const JOURNAL_LOST = 'journal_lost';
 
 const MAX_TEXT = 256;
 
+/** The bucket of the identifier index (migration 002): `ts / 604800000` in SQL, one week. */
+const WEEK_MS = 604_800_000;
+/**
+ * Stored times are kept within 1970 … 9999: the week buckets assume ts ≥ 0 (SQLite's division
+ * truncates toward zero, so week 0 would span two weeks) and week × WEEK_MS stays exact in JS.
+ * A clock that far off is broken; the event is still written.
+ */
+const MAX_TS = 253_402_300_799_999;
+
 function text(v: unknown): string | null {
   return typeof v === 'string' ? v.slice(0, MAX_TEXT) : null;
 }
@@ -167,7 +176,7 @@ export function createJournal(db: Db, opts: JournalOptions = {}) {
   /** A malformed event is still written (never fails the batch): bad ts → now, bad text → null. */
   function put(e: JournalEvent, nowMs: number): number {
     const info = insert.run(
-      Number.isFinite(e.ts) ? Math.trunc(e.ts) : nowMs,
+      Number.isFinite(e.ts) ? Math.min(MAX_TS, Math.max(0, Math.trunc(e.ts))) : nowMs,
       typeof e.type === 'string' && e.type.length > 0 ? e.type.slice(0, MAX_TEXT) : 'invalid_event',
       text(e.reader),
       text(e.door),
@@ -193,27 +202,52 @@ export function createJournal(db: Db, opts: JournalOptions = {}) {
     return dropped;
   }
 
+  /**
+   * One statement per query shape. With an identifier filter the statement reads one week (`@week`)
+   * through the week-first identifier index, in (ts, seq) order: queryByIdentifier walks the weeks.
+   */
   function statementFor(q: JournalQuery, withCursor: boolean): Statement<Record<string, unknown>, JournalDbRow> {
     const desc = q.order !== 'asc';
     const used = FILTER_KEYS.filter((k) => q[k] !== undefined);
     const key = `${desc ? 'd' : 'a'}${withCursor ? 'c' : ''}:${used.join(',')}`;
     let stmt = queries.get(key);
     if (!stmt) {
-      const where = ['ts >= @from', 'ts < @to', ...used.map((k) => `${FILTER_COLUMNS[k]} = @${k}`)];
+      const byWeek = q.identifierUid !== undefined;
+      const where = [...(byWeek ? [`ts / ${WEEK_MS} = @week`] : []), 'ts >= @from', 'ts < @to', ...used.map((k) => `${FILTER_COLUMNS[k]} = @${k}`)];
       if (withCursor) where.push(desc ? '(ts, seq) < (@cts, @cseq)' : '(ts, seq) > (@cts, @cseq)');
       const dir = desc ? 'DESC' : 'ASC';
       stmt = s.prepare<Record<string, unknown>, JournalDbRow>(
-        `SELECT * FROM journal WHERE ${where.join(' AND ')} ORDER BY ts ${dir}, seq ${dir} LIMIT @limit`,
+        `SELECT * FROM journal${byWeek ? ' INDEXED BY journal_identifier_week' : ''} WHERE ${where.join(' AND ')} ORDER BY ts ${dir}, seq ${dir} LIMIT @limit`,
       );
       queries.set(key, stmt);
     }
     return stmt;
   }
 
-  /**
-   * Writes a batch in one transaction, then trims the oldest rows if over maxRows and records
-   * the trim. `lost` > 0 (events the writer could not keep in memory) is recorded as well.
-   */
+  // The week of the newest (oldest) row in [lo, hi), through journal_ts: skips weeks without events.
+  const newestWeekIn = s.prepare<[number, number], number>(`SELECT ts / ${WEEK_MS} FROM journal WHERE ts >= ? AND ts < ? ORDER BY ts DESC LIMIT 1`).pluck();
+  const oldestWeekIn = s.prepare<[number, number], number>(`SELECT ts / ${WEEK_MS} FROM journal WHERE ts >= ? AND ts < ? ORDER BY ts ASC LIMIT 1`).pluck();
+
+  /** Rows of one identifier: week by week from the window's newest (oldest) end until `params.limit` rows are found. */
+  function queryByIdentifier(q: JournalQuery, params: Record<string, unknown>, cursor: { ts: number; seq: number } | undefined): JournalDbRow[] {
+    const desc = q.order !== 'asc';
+    const stmt = statementFor(q, cursor !== undefined);
+    const wanted = params.limit as number;
+    let lo = Math.max(0, params.from as number);
+    let hi = Math.min(MAX_TS + 1, params.to as number);
+    if (cursor && desc) hi = Math.min(hi, cursor.ts + 1);
+    if (cursor && !desc) lo = Math.max(lo, cursor.ts);
+    const rows: JournalDbRow[] = [];
+    while (rows.length < wanted && lo < hi) {
+      const week = (desc ? newestWeekIn : oldestWeekIn).get(lo, hi);
+      if (week === undefined) break;
+      rows.push(...stmt.all({ ...params, week, limit: wanted - rows.length }));
+      if (desc) hi = week * WEEK_MS;
+      else lo = (week + 1) * WEEK_MS;
+    }
+    return rows;
+  }
+
   const turn = writeTurnOf(db.path);
   /** tryInsertBatch found the lock taken and has asked for a turn. */
   let waiting = false;
@@ -267,7 +301,7 @@ export function createJournal(db: Db, opts: JournalOptions = {}) {
         db.sqlite.pragma(`busy_timeout = ${timeout}`);
       }
     },
-    /** Filtered, time-windowed, keyset-paginated query (each filter has a (column, ts) index). */
+    /** Filtered, time-windowed, keyset-paginated query (each filter has a (column, ts) index; the identifier's is by week). */
     query(q: JournalQuery = {}): JournalPage {
       const limit = clampLimit(q.limit);
       const cursor = parseCursor(q.cursor);
@@ -281,7 +315,7 @@ export function createJournal(db: Db, opts: JournalOptions = {}) {
         params.cts = cursor.ts;
         params.cseq = cursor.seq;
       }
-      const rows = statementFor(q, cursor !== undefined).all(params);
+      const rows = q.identifierUid !== undefined ? queryByIdentifier(q, params, cursor) : statementFor(q, cursor !== undefined).all(params);
       const entries = rows.slice(0, limit).map(toEntry);
       const last = entries.at(-1);
       return rows.length > limit && last ? { entries, next: `${last.ts}:${last.seq}` } : { entries };
