@@ -3,13 +3,15 @@
  * sets it up (batched transactions committed without an fsync each, then the WAL synced on the
  * thread pool after each flush, a real file): events are appended as fast as the producer can
  * while the writer's timers commit them; the rate counts only events a completed sync covered by
- * the end of the window. (2) 100-row queries by time window in a 1,000,000-row journal.
+ * the end of the window. (2) 100-row queries by time window in a 1,000,000-row journal. (3) The
+ * newest 100 rows of one identifier in a 1,000,000-row journal spanning three years (the
+ * identifier index is by week, so such a query walks the weeks that have events).
  */
 import { setImmediate as yieldLoop } from 'node:timers/promises';
 import { systemClock } from '../../src/core/clock.ts';
 import { silentLogger } from '../../src/core/logger.ts';
 import { openDatabase } from '../../src/storage/database.ts';
-import { createJournal, type JournalEvent } from '../../src/storage/journal.ts';
+import { createJournal, type Journal, type JournalEvent } from '../../src/storage/journal.ts';
 import { createJournalWriter } from '../../src/storage/journal-writer.ts';
 import { createPrng } from '../../src/capture/sim/prng.ts';
 import { tempDir } from '../../test/support/daemon-harness.ts';
@@ -19,6 +21,9 @@ import { formatSummary, summarize } from './stats.ts';
 const TARGET_RATE = 5000;
 const TARGET_QUERY_MS = 20;
 const EVENT_SPACING_MS = 500;
+/** 1,000,000 events this far apart span three years: a full journal of a door with ~900 events a day. */
+export const THREE_YEARS_SPACING_MS = 95_000;
+const IDENTIFIERS = 5000;
 
 function event(i: number, ts: number): JournalEvent {
   return {
@@ -26,11 +31,28 @@ function event(i: number, ts: number): JournalEvent {
     type: i % 7 === 0 ? 'access_denied' : 'access_granted',
     reader: `door${(i % 2) + 1}`,
     door: String((i % 2) + 1),
-    identifierUid: `00000000-0000-4000-8000-${String(i % 5000).padStart(12, '0')}`,
+    identifierUid: identifierUid(i % IDENTIFIERS),
     credential: String(8_000_000 + (i % 100_000)),
     reason: i % 7 === 0 ? 'unknown' : 'granted',
     details: { presented: 'card' },
   };
+}
+
+const identifierUid = (k: number): string => `00000000-0000-4000-8000-${String(k).padStart(12, '0')}`;
+
+/**
+ * Appends `rows` access events to `journal` in 10,000-row transactions, `spacingMs` apart, the
+ * last at `end - spacingMs`; returns the seconds it took.
+ */
+export function fillJournal(journal: Journal, rows: number, spacingMs: number, end: number): number {
+  const start = end - rows * spacingMs;
+  const t0 = performance.now();
+  for (let base = 0; base < rows; base += 10_000) {
+    const batch: JournalEvent[] = [];
+    for (let i = base; i < Math.min(rows, base + 10_000); i++) batch.push(event(i, start + i * spacingMs));
+    journal.insertBatch(batch, end);
+  }
+  return (performance.now() - t0) / 1000;
 }
 
 /** Well under the writer's memory bound (100,000), so the producer never makes it drop events. */
@@ -66,13 +88,7 @@ function windowQueries(dataDir: string, rows: number, queries: number) {
   const db = openDatabase({ dataDir, file: 'query.db' });
   const journal = createJournal(db, { maxRows: rows + 10 });
   const start = Date.UTC(2026, 0, 1);
-  const fillStart = performance.now();
-  for (let base = 0; base < rows; base += 10_000) {
-    const batch: JournalEvent[] = [];
-    for (let i = base; i < Math.min(rows, base + 10_000); i++) batch.push(event(i, start + i * EVENT_SPACING_MS));
-    journal.insertBatch(batch, start);
-  }
-  const fillS = (performance.now() - fillStart) / 1000;
+  const fillS = fillJournal(journal, rows, EVENT_SPACING_MS, start + rows * EVENT_SPACING_MS);
   const random = createPrng(11);
   const times: number[] = [];
   for (let q = 0; q < queries; q++) {
@@ -88,9 +104,30 @@ function windowQueries(dataDir: string, rows: number, queries: number) {
   return { rows: size, fillS, summary: summarize(times) };
 }
 
+/** Newest 100 rows of a random identifier, all time, in a journal spanning three years. */
+function identifierQueries(dataDir: string, rows: number, queries: number) {
+  const db = openDatabase({ dataDir, file: 'identifier-query.db' });
+  const journal = createJournal(db, { maxRows: rows + 10 });
+  const fillS = fillJournal(journal, rows, THREE_YEARS_SPACING_MS, Date.now());
+  const perIdentifier = Math.floor(rows / IDENTIFIERS);
+  const random = createPrng(12);
+  const times: number[] = [];
+  for (let q = 0; q < queries; q++) {
+    const uid = identifierUid(Math.floor(random() * IDENTIFIERS));
+    const t0 = performance.now();
+    const page = journal.query({ identifierUid: uid, limit: 100 });
+    times.push(performance.now() - t0);
+    if (page.entries.length !== Math.min(100, perIdentifier)) throw new Error(`query returned ${page.entries.length} rows`);
+  }
+  const size = journal.size();
+  db.close();
+  const years = (rows * THREE_YEARS_SPACING_MS) / (365.25 * 86_400_000);
+  return { rows: size, years, fillS, perIdentifier, summary: summarize(times) };
+}
+
 export const journal: Figure = {
   name: 'journal',
-  description: 'durable journal appends/s through the writer; 100-row time-window queries on 1M rows',
+  description: 'durable journal appends/s through the writer; 100-row queries by time window and by identifier on 1M rows',
   async run(ctx) {
     const dir = tempDir('doorctl-bench-journal-');
     try {
@@ -98,6 +135,7 @@ export const journal: Figure = {
       ctx.log(`appends: ${appends.rate.toFixed(0)}/s`);
       const rows = ctx.smoke ? 100_000 : 1_000_000;
       const q = windowQueries(dir.path, rows, ctx.smoke ? 100 : 1000);
+      const byId = identifierQueries(dir.path, rows, ctx.smoke ? 100 : 1000);
       return {
         rows: [
           {
@@ -112,9 +150,15 @@ export const journal: Figure = {
             target: `≤ ${TARGET_QUERY_MS} ms`,
             met: q.summary.p99 <= TARGET_QUERY_MS,
           },
+          {
+            figure: `journal: newest 100 rows of one identifier, all time, ${byId.rows.toLocaleString('en')}-row journal over ${byId.years.toFixed(1)} years`,
+            measured: formatSummary(byId.summary, 'ms'),
+            target: `≤ ${TARGET_QUERY_MS} ms`,
+            met: byId.summary.p99 <= TARGET_QUERY_MS,
+          },
         ],
-        data: { appends, query: q },
-        notes: [`query journal filled in ${q.fillS.toFixed(1)} s (10,000-row transactions); appends file PRAGMA synchronous = ${appends.synchronous} (2 = FULL; the writer's commits run at 1 = NORMAL and db.syncWal makes them durable).`],
+        data: { appends, query: q, identifierQuery: byId },
+        notes: [`query journals filled in ${q.fillS.toFixed(1)} s and ${byId.fillS.toFixed(1)} s (10,000-row transactions; ${byId.perIdentifier} rows per identifier in the second); appends file PRAGMA synchronous = ${appends.synchronous} (2 = FULL; the writer's commits run at 1 = NORMAL and db.syncWal makes them durable).`],
       };
     } finally {
       dir.remove();
