@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../core/clock.ts';
+import { ManualClock, systemClock, type Clock } from '../core/clock.ts';
 import { openDatabase, type Db } from '../storage/database.ts';
 import { failure, success } from '../storage/result-codes.ts';
 import { HOLDER, writeTurnOf } from '../storage/write-turn.ts';
@@ -106,6 +106,44 @@ describe('runInChunks', () => {
     await done;
     expect(order).toEqual(['loop ran', 'item, holder flag 0']);
     expect(keys()).toEqual(['a']);
+  });
+
+  it('tries a chunk again when SQLite refuses its BEGIN with SQLITE_BUSY early, nothing having been written', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'doorctl-chunks-'));
+    db = openDatabase({ dataDir: dir, busyTimeoutMs: 10 });
+    // Another connection holds the write lock, then lets go. The clock the batch is given says no
+    // time passes, as when SQLite answers SQLITE_BUSY at once: each refusal is retried.
+    const other = openDatabase({ dataDir: dir });
+    other.sqlite.exec('BEGIN IMMEDIATE');
+    setTimeout(() => other.sqlite.exec('COMMIT'), 25);
+    const early: Clock = { ...systemClock, monotonicUs: () => 0 };
+    try {
+      const attempts: string[] = [];
+      const results = await runInChunks(db, ['a', 'b'], (item) => {
+        attempts.push(item);
+        put(item);
+        return item;
+      }, { clock: early, claimTurn: false });
+      expect(results).toEqual(['a', 'b']);
+      expect(attempts).toEqual(['a', 'b']);
+      expect(keys()).toEqual(['a', 'b']);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('gives up with SQLITE_BUSY once the busy timeout has been spent', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'doorctl-chunks-'));
+    db = openDatabase({ dataDir: dir, busyTimeoutMs: 5 });
+    const other = openDatabase({ dataDir: dir });
+    other.sqlite.exec('BEGIN IMMEDIATE');
+    try {
+      await expect(runInChunks(db, ['a'], (item) => put(item), { clock: systemClock, claimTurn: false })).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+    } finally {
+      other.sqlite.exec('ROLLBACK');
+      other.close();
+    }
+    expect(keys()).toEqual([]);
   });
 
   it('rolls back the whole chunk and stops when an item throws (an I/O failure, not a result)', async () => {

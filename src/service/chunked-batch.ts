@@ -17,6 +17,7 @@
  */
 import type { Clock } from '../core/clock.ts';
 import type { Db } from '../storage/database.ts';
+import { isBusy } from '../storage/sqlite-errors.ts';
 import { claim, holding, workersLetGo, writeTurnOf } from '../storage/write-turn.ts';
 
 export interface ChunkOptions {
@@ -51,6 +52,8 @@ export interface ChunkOptions {
 
 export type AfterCommit = (action: () => void) => void;
 
+const BUSY_RETRY_MS = 1;
+
 /**
  * A transaction that takes the write lock at BEGIN (IMMEDIATE), waiting for it with the busy
  * timeout. A deferred transaction that reads first cannot become a writer once another connection
@@ -77,15 +80,19 @@ export async function runInChunks<I, R>(
   const pause = opts.pause ?? yieldToLoop;
   const claimTurn = opts.claimTurn ?? true;
   const turn = writeTurnOf(db.path);
+  const busyTimeoutMs = db.sqlite.pragma('busy_timeout', { simple: true }) as number;
   while (next < items.length) {
     await pause();
     if (claimTurn) await workersLetGo(turn);
     opts.onChunkStart?.();
     const pending: Array<() => void> = [];
     const queue: AfterCommit = (action) => pending.push(action);
-    const startUs = opts.clock.monotonicUs();
+    let startUs = 0;
+    let began = false;
     const chunk = () =>
       writeTransaction(db, () => {
+        began = true;
+        startUs = opts.clock.monotonicUs();
         const end = Math.min(items.length, next + maxItems);
         while (next < end) {
           results.push(processItem(items[next]!, next, queue));
@@ -93,7 +100,21 @@ export async function runInChunks<I, R>(
           if (opts.clock.monotonicUs() - startUs >= maxUs || opts.shouldYield?.()) break;
         }
       });
-    db.unsynced(() => (claimTurn ? claim(turn, chunk) : holding(turn, chunk)));
+    const firstTryUs = opts.clock.monotonicUs();
+    for (let retries = 0; ; retries++) {
+      try {
+        db.unsynced(() => (claimTurn ? claim(turn, chunk) : holding(turn, chunk)));
+        break;
+      } catch (err) {
+        // SQLite can refuse BEGIN IMMEDIATE with SQLITE_BUSY well inside the busy timeout (seen in
+        // the batch worker: after ~17 ms of 5 s, around a WAL restart). Refused before the chunk
+        // ran, nothing was written: wait a millisecond and try again, until the busy timeout has
+        // passed in all (and at most once per millisecond of it, whatever the clock says).
+        const spentMs = (opts.clock.monotonicUs() - firstTryUs) / 1000;
+        if (began || !isBusy(err) || spentMs >= busyTimeoutMs || retries >= busyTimeoutMs / BUSY_RETRY_MS) throw err;
+        await new Promise<void>((resolve) => opts.clock.setTimeout(resolve, BUSY_RETRY_MS));
+      }
+    }
     for (const action of pending) action();
   }
   // Chunks commit without an fsync each; one fsync of the WAL, off the event loop, makes them all

@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.ts';
+import { isBusy } from './sqlite-errors.ts';
 import { claim, writeTurnOf } from './write-turn.ts';
 import { clampLimit } from './validate.ts';
 
@@ -21,9 +22,6 @@ export interface JournalEvent {
   /** Extra facts, e.g. raw bits of an unknown or parity-failed frame. Secret-looking keys are redacted. */
   readonly details?: Readonly<Record<string, unknown>> | null;
 }
-
-const isBusy = (err: unknown): boolean =>
-  typeof err === 'object' && err !== null && String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY');
 
 export interface JournalEntry {
   readonly seq: number;

@@ -12,6 +12,11 @@ const KINDS: Readonly<Record<string, ConstraintKind>> = {
   SQLITE_CONSTRAINT_TRIGGER: 'trigger',
 };
 
+/** SQLITE_BUSY or one of its extended codes: another connection held a lock past the wait. */
+export function isBusy(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY');
+}
+
 export function constraintKind(err: unknown): ConstraintKind | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
   const code = (err as { code?: unknown }).code;

@@ -23,6 +23,7 @@ import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '../core/clock.ts';
 import { normalThreadPriority } from '../core/thread-priority.ts';
+import { isBusy } from './sqlite-errors.ts';
 import type { CheckpointWorkerData, FromCheckpointWorker } from './wal-checkpointer.ts';
 import { HOLDER, holding, othersWaiting } from './write-turn.ts';
 
@@ -65,7 +66,7 @@ function withWriteLock<T>(write: () => T): T | undefined {
   try {
     return holding(turn, write, HOLDER.checkpointer);
   } catch (err) {
-    if ((err as { code?: string }).code === 'SQLITE_BUSY') return undefined;
+    if (isBusy(err)) return undefined;
     throw err;
   } finally {
     sqlite.pragma('busy_timeout = 0');
