@@ -75,46 +75,52 @@ describe('journal', () => {
     expect(journal.query({ credential: '42' }).entries.map((e) => e.ts)).toEqual([3]);
   });
 
-  it('finds an identifier\'s events across weeks, skipping weeks without any, in both orders and pages', () => {
+  it.each(['identifierUid', 'credential'] as const)('finds the events of one %s across weeks, skipping weeks without any, in both orders and pages', (key) => {
     const journal = createJournal(temp.fresh());
-    // Weeks 3000..3009, nothing in weeks 3003-3006; u1 and u2 interleaved, several per week, ties on ts.
+    // Weeks 3000..3009, nothing in weeks 3003-3006; a and b interleaved, several per week, ties on ts.
     const events: JournalEvent[] = [];
     for (const week of [3000, 3001, 3002, 3007, 3008, 3009]) {
       for (let k = 0; k < 5; k++) {
         const ts = week * WEEK + (k < 2 ? 0 : k * HOUR);
-        events.push(ev(ts, { identifierUid: k % 2 ? 'u2' : 'u1', type: k === 4 ? 'denied' : 'granted' }));
+        events.push(ev(ts, { [key]: k % 2 ? 'b' : 'a', type: k === 4 ? 'denied' : 'granted' }));
       }
     }
     journal.insertBatch(events, 0);
     const all = journal.query({ order: 'asc', limit: 1000 }).entries;
     const expected = (pick: (e: (typeof all)[number]) => boolean) => all.filter(pick).map((e) => e.seq);
-    const u1 = expected((e) => e.identifierUid === 'u1');
-    expect(u1).toHaveLength(18);
+    const a = expected((e) => e[key] === 'a');
+    expect(a).toHaveLength(18);
     for (const limit of [1, 3, 7, 100]) {
-      expect(allPages(journal, { identifierUid: 'u1', order: 'asc', limit })).toEqual(u1);
-      expect(allPages(journal, { identifierUid: 'u1', limit })).toEqual([...u1].reverse());
+      expect(allPages(journal, { [key]: 'a', order: 'asc', limit })).toEqual(a);
+      expect(allPages(journal, { [key]: 'a', limit })).toEqual([...a].reverse());
     }
     // A window cutting weeks in the middle, with another filter on top.
     const from = 3001 * WEEK + 1;
     const to = 3008 * WEEK + 3 * HOUR;
-    const inWindow = expected((e) => e.identifierUid === 'u1' && e.type === 'granted' && e.ts >= from && e.ts < to);
+    const inWindow = expected((e) => e[key] === 'a' && e.type === 'granted' && e.ts >= from && e.ts < to);
     expect(inWindow.length).toBeGreaterThan(2);
-    expect(allPages(journal, { identifierUid: 'u1', type: 'granted', from, to, order: 'asc', limit: 2 })).toEqual(inWindow);
-    expect(allPages(journal, { identifierUid: 'u1', type: 'granted', from, to, limit: 2 })).toEqual([...inWindow].reverse());
-    expect(journal.query({ identifierUid: 'u3' }).entries).toEqual([]);
-    expect(journal.query({ identifierUid: 'u1', from: 3003 * WEEK, to: 3007 * WEEK }).entries).toEqual([]);
+    expect(allPages(journal, { [key]: 'a', type: 'granted', from, to, order: 'asc', limit: 2 })).toEqual(inWindow);
+    expect(allPages(journal, { [key]: 'a', type: 'granted', from, to, limit: 2 })).toEqual([...inWindow].reverse());
+    expect(journal.query({ [key]: 'c' }).entries).toEqual([]);
+    expect(journal.query({ [key]: 'a', from: 3003 * WEEK, to: 3007 * WEEK }).entries).toEqual([]);
   });
 
-  it('moves an older database\'s identifier events to the week-first index (migration 2)', () => {
+  it('moves an older database\'s identifier and credential events to the week-first indexes (migrations 2 and 3)', () => {
     const dataDir = temp.dir();
     const v1 = temp.open({ dataDir, migrations: MIGRATIONS.slice(0, 1) });
-    createJournal(v1).insertBatch([ev(5 * WEEK, { identifierUid: 'u1' }), ev(9 * WEEK, { identifierUid: 'u1' }), ev(9 * WEEK + 1, { identifierUid: 'u2' })], 0);
+    createJournal(v1).insertBatch(
+      [ev(5 * WEEK, { identifierUid: 'u1', credential: '42' }), ev(9 * WEEK, { identifierUid: 'u1' }), ev(9 * WEEK + 1, { identifierUid: 'u2', credential: '42' })],
+      0,
+    );
     v1.close();
     const db = temp.open({ dataDir });
     const indexes = db.sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'journal'").pluck().all();
-    expect(indexes).toContain('journal_identifier_week');
+    expect(indexes).toEqual(expect.arrayContaining(['journal_identifier_week', 'journal_credential_week']));
     expect(indexes).not.toContain('journal_identifier_ts');
-    expect(createJournal(db).query({ identifierUid: 'u1' }).entries.map((e) => e.ts)).toEqual([9 * WEEK, 5 * WEEK]);
+    expect(indexes).not.toContain('journal_credential_ts');
+    const journal = createJournal(db);
+    expect(journal.query({ identifierUid: 'u1' }).entries.map((e) => e.ts)).toEqual([9 * WEEK, 5 * WEEK]);
+    expect(journal.query({ credential: '42' }).entries.map((e) => e.ts)).toEqual([9 * WEEK + 1, 5 * WEEK]);
   });
 
   it('keeps stored times within 1970 … 9999', () => {

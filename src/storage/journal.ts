@@ -82,7 +82,7 @@ export const JOURNAL_LOST = 'journal_lost';
 
 const MAX_TEXT = 256;
 
-/** The bucket of the identifier index (migration 002): `ts / 604800000` in SQL, one week. */
+/** The bucket of the identifier and credential indexes (migrations 002, 003): `ts / 604800000` in SQL, one week. */
 const WEEK_MS = 604_800_000;
 /**
  * Stored times are kept within 1970 … 9999: the week buckets assume ts ≥ 0 (SQLite's division
@@ -124,6 +124,13 @@ const FILTER_COLUMNS: Readonly<Record<FilterKey, string>> = {
   credential: 'credential',
 };
 const FILTER_KEYS = Object.keys(FILTER_COLUMNS) as FilterKey[];
+
+/** Filters whose index is keyed by week first (migrations 002 and 003), the first one present is used. */
+const WEEK_INDEXES: ReadonlyArray<readonly [FilterKey, string]> = [
+  ['identifierUid', 'journal_identifier_week'],
+  ['credential', 'journal_credential_week'],
+];
+const weekIndexFor = (q: JournalQuery): string | undefined => WEEK_INDEXES.find(([k]) => q[k] !== undefined)?.[1];
 
 interface JournalDbRow {
   seq: number;
@@ -201,8 +208,9 @@ export function createJournal(db: Db, opts: JournalOptions = {}) {
   }
 
   /**
-   * One statement per query shape. With an identifier filter the statement reads one week (`@week`)
-   * through the week-first identifier index, in (ts, seq) order: queryByIdentifier walks the weeks.
+   * One statement per query shape. With an identifier or credential filter the statement reads one
+   * week (`@week`) through that filter's week-first index, in (ts, seq) order: queryByWeek walks
+   * the weeks.
    */
   function statementFor(q: JournalQuery, withCursor: boolean): Statement<Record<string, unknown>, JournalDbRow> {
     const desc = q.order !== 'asc';
@@ -210,12 +218,12 @@ export function createJournal(db: Db, opts: JournalOptions = {}) {
     const key = `${desc ? 'd' : 'a'}${withCursor ? 'c' : ''}:${used.join(',')}`;
     let stmt = queries.get(key);
     if (!stmt) {
-      const byWeek = q.identifierUid !== undefined;
-      const where = [...(byWeek ? [`ts / ${WEEK_MS} = @week`] : []), 'ts >= @from', 'ts < @to', ...used.map((k) => `${FILTER_COLUMNS[k]} = @${k}`)];
+      const weekIndex = weekIndexFor(q);
+      const where = [...(weekIndex ? [`ts / ${WEEK_MS} = @week`] : []), 'ts >= @from', 'ts < @to', ...used.map((k) => `${FILTER_COLUMNS[k]} = @${k}`)];
       if (withCursor) where.push(desc ? '(ts, seq) < (@cts, @cseq)' : '(ts, seq) > (@cts, @cseq)');
       const dir = desc ? 'DESC' : 'ASC';
       stmt = s.prepare<Record<string, unknown>, JournalDbRow>(
-        `SELECT * FROM journal${byWeek ? ' INDEXED BY journal_identifier_week' : ''} WHERE ${where.join(' AND ')} ORDER BY ts ${dir}, seq ${dir} LIMIT @limit`,
+        `SELECT * FROM journal${weekIndex ? ` INDEXED BY ${weekIndex}` : ''} WHERE ${where.join(' AND ')} ORDER BY ts ${dir}, seq ${dir} LIMIT @limit`,
       );
       queries.set(key, stmt);
     }
@@ -226,8 +234,8 @@ export function createJournal(db: Db, opts: JournalOptions = {}) {
   const newestWeekIn = s.prepare<[number, number], number>(`SELECT ts / ${WEEK_MS} FROM journal WHERE ts >= ? AND ts < ? ORDER BY ts DESC LIMIT 1`).pluck();
   const oldestWeekIn = s.prepare<[number, number], number>(`SELECT ts / ${WEEK_MS} FROM journal WHERE ts >= ? AND ts < ? ORDER BY ts ASC LIMIT 1`).pluck();
 
-  /** Rows of one identifier: week by week from the window's newest (oldest) end until `params.limit` rows are found. */
-  function queryByIdentifier(q: JournalQuery, params: Record<string, unknown>, cursor: { ts: number; seq: number } | undefined): JournalDbRow[] {
+  /** Rows through a week-first index: week by week from the window's newest (oldest) end until `params.limit` rows are found. */
+  function queryByWeek(q: JournalQuery, params: Record<string, unknown>, cursor: { ts: number; seq: number } | undefined): JournalDbRow[] {
     const desc = q.order !== 'asc';
     const stmt = statementFor(q, cursor !== undefined);
     const wanted = params.limit as number;
@@ -299,7 +307,7 @@ export function createJournal(db: Db, opts: JournalOptions = {}) {
         db.sqlite.pragma(`busy_timeout = ${timeout}`);
       }
     },
-    /** Filtered, time-windowed, keyset-paginated query (each filter has a (column, ts) index; the identifier's is by week). */
+    /** Filtered, time-windowed, keyset-paginated query (each filter has a (column, ts) index; identifier and credential by week first). */
     query(q: JournalQuery = {}): JournalPage {
       const limit = clampLimit(q.limit);
       const cursor = parseCursor(q.cursor);
@@ -313,7 +321,7 @@ export function createJournal(db: Db, opts: JournalOptions = {}) {
         params.cts = cursor.ts;
         params.cseq = cursor.seq;
       }
-      const rows = q.identifierUid !== undefined ? queryByIdentifier(q, params, cursor) : statementFor(q, cursor !== undefined).all(params);
+      const rows = weekIndexFor(q) ? queryByWeek(q, params, cursor) : statementFor(q, cursor !== undefined).all(params);
       const entries = rows.slice(0, limit).map(toEntry);
       const last = entries.at(-1);
       return rows.length > limit && last ? { entries, next: `${last.ts}:${last.seq}` } : { entries };
