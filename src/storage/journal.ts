@@ -258,6 +258,10 @@ export function createJournal(db: Db, opts: JournalOptions = {}) {
   /** tryInsertBatch found the lock taken and has asked for a turn. */
   let waiting = false;
 
+  /**
+   * Writes a batch in one transaction, then trims the oldest rows if over maxRows and records
+   * the trim. `lost` > 0 (events the writer could not keep in memory) is recorded as well.
+   */
   function insertBatch(events: readonly JournalEvent[], nowMs: number, lost = 0): InsertOutcome {
     return claim(turn, () => insertBatchNow(events, nowMs, lost));
   }
