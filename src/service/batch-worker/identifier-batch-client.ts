@@ -12,7 +12,8 @@
  * The worker starts on first use and holds the process open only while a job runs. It ends after
  * `idleMs` without a job: its isolate and connection kept ~35 MB resident (a daemon with 1,000,000
  * identifiers went from 185 to 220 MB after one batch, bench `--only capacity`), and the next
- * batch pays its start again (~0.2-0.3 s).
+ * batch runs on a cold worker again: the start is ~40 ms, but its first large job runs ~0.3 s
+ * slower than later ones (cold code; docs/benchmarks.md, session 7).
  */
 import type { Worker } from 'node:worker_threads';
 import type { IdentifierType } from '../../access/identifier-key.ts';
