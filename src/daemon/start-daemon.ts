@@ -212,6 +212,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     const loopNice = boostLoopOnly();
     if (loopNice < 0) logger.info({ nice: loopNice }, 'event loop above normal priority; other threads at normal or below');
 
+    if (config.api.batchWorker === 'resident') services.identifierBatches?.keepRunning();
     const notifier = createSystemdNotifier(opts.env ?? process.env);
     notifier.ready(`${readers.size} readers, ${index.size} identifiers, gpio ${port.backend}`);
     notifier.startWatchdog();

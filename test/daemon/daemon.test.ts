@@ -122,6 +122,13 @@ describe('daemon in simulation (in-process)', () => {
     expect(t.daemon.executor.counters.rejectedFrames).toBe(1);
   });
 
+  it('starts the batch worker with the daemon only when configured resident', async () => {
+    const onDemand = await start();
+    expect(onDemand.daemon.services.identifierBatches!.running()).toBe(false);
+    const resident = await start({ api: { port: 0, batchWorker: 'resident' } });
+    expect(resident.daemon.services.identifierBatches!.running()).toBe(true);
+  });
+
   it('puts every relay in its safe state on stop', async () => {
     const t = await start({ doors: [{ id: 1, pulseMs: 60_000 }, { id: 2 }] });
     t.daemon.doors.grant([1]);

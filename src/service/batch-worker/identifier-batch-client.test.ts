@@ -112,6 +112,26 @@ describe('identifier batch worker (a real worker thread on a real SQLite file)',
     }
   });
 
+  it('kept running: started before any batch, and still there long after one', async () => {
+    const kept = createServices({
+      db, index, clock: systemClock, logger: silentLogger, config: configSchema.parse({}), journal: sink, batchWorker: { idleMs: 50 },
+    });
+    try {
+      const batches = kept.identifierBatches!;
+      batches.keepRunning();
+      expect(batches.running()).toBe(true);
+      const reply = await batches.update('card', [item(0, 'second')]);
+      expect(reply.kind).toBe('done');
+      // Ten idle periods: an on-demand worker would have ended after the first (test above).
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(batches.running()).toBe(true);
+      expect((await batches.update('card', [item(1, 'second')])).kind).toBe('done');
+    } finally {
+      await kept.identifierBatches?.close();
+    }
+    expect(kept.identifierBatches!.running()).toBe(false);
+  });
+
   it('an invalid item anywhere: the 400 text names it, and nothing is written', async () => {
     const before = db.sqlite.prepare('SELECT group_concat(lock) AS l FROM identifiers').get();
     const items = Array.from({ length: COUNT }, (_, i) => item(i, i === 1100 ? 'nowhere' : 'first'));

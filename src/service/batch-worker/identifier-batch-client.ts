@@ -12,8 +12,10 @@
  * The worker starts on first use and holds the process open only while a job runs. It ends after
  * `idleMs` without a job: its isolate and connection kept ~35 MB resident (a daemon with 1,000,000
  * identifiers went from 185 to 220 MB after one batch, bench `--only capacity`), and the next
- * batch runs on a cold worker again: the start is ~40 ms, but its first large job runs ~0.3 s
- * slower than later ones (cold code; docs/benchmarks.md, session 7).
+ * batch runs on a cold worker again: ~0.13 s to start it in the daemon and ~0.13 s more for its
+ * first large job (cold code; docs/benchmarks.md, session 8). `keepRunning` trades that memory
+ * for the time: the worker starts at once and never ends when idle (config `api.batchWorker:
+ * resident`).
  */
 import type { Worker } from 'node:worker_threads';
 import type { IdentifierType } from '../../access/identifier-key.ts';
@@ -81,6 +83,7 @@ export function createIdentifierBatchWorker(opts: IdentifierBatchWorkerOptions) 
   };
   const jobs = new Map<number, Job>();
   let worker: Worker | undefined;
+  let resident = false;
   let nextId = 1;
   const idleMs = opts.idleMs ?? 60_000;
   let idleTimer: TimerHandle | undefined;
@@ -179,7 +182,7 @@ export function createIdentifierBatchWorker(opts: IdentifierBatchWorkerOptions) 
       jobs.delete(id);
       if (jobs.size === 0) {
         w.unref();
-        if (worker === w) idleTimer = clock.setTimeout(() => void stop(), idleMs);
+        if (worker === w && !resident) idleTimer = clock.setTimeout(() => void stop(), idleMs);
       }
     }
   }
@@ -216,7 +219,17 @@ export function createIdentifierBatchWorker(opts: IdentifierBatchWorkerOptions) 
         return undefined;
       }, type, caller) as Promise<Exclude<BatchReply, { kind: 'untransferable' }>>;
     },
-    /** Whether the worker thread is running (it starts with a job and ends when idle). */
+    /**
+     * Starts the worker now and keeps it from then on: never ended when idle (one that exits is
+     * started again by the next job). It does not hold the process open.
+     */
+    keepRunning(): void {
+      resident = true;
+      stopIdleTimer();
+      worker ??= start();
+      if (jobs.size === 0) worker.unref();
+    },
+    /** Whether the worker thread is running (it starts with a job and ends when idle, unless kept). */
     running: () => worker !== undefined,
     /** Stops the worker (a running job is answered with an error). */
     close: stop,
