@@ -48,11 +48,16 @@ export async function putBatch(d: BenchDaemon, body: string): Promise<{ ms: numb
   return { ms, ok: json.result.filter((r) => r.success).length, items: json.result.length };
 }
 
-/** Rounds of PUTs of `items` cards to a fresh child daemon whose file holds them (and `journalRows` journal rows). */
-async function batchRounds(ctx: BenchContext, items: number, rounds: number, journalRows: number) {
+/**
+ * Rounds of PUTs of `items` cards to a fresh child daemon whose file holds them (and `journalRows`
+ * journal rows); `resident`: with `api.batchWorker: resident`.
+ */
+async function batchRounds(ctx: BenchContext, items: number, rounds: number, journalRows: number, resident = false) {
   const dir = tempDir('doorctl-bench-batch-');
   try {
-    const configPath = writeConfig(dir.path, { gpio: { backend: 'sim' }, doors: [BENCH_DOOR], readers: [{ id: 'door1', door: 1 }] });
+    const configPath = writeConfig(dir.path, {
+      gpio: { backend: 'sim' }, doors: [BENCH_DOOR], readers: [{ id: 'door1', door: 1 }], ...(resident ? { api: { port: 0, batchWorker: 'resident' } } : {}),
+    });
     const dataDir = join(dir.path, 'data');
     fillIdentifiers(dataDir, items);
     if (journalRows > 0) {
@@ -72,7 +77,7 @@ async function batchRounds(ctx: BenchContext, items: number, rounds: number, jou
         const r = await putBatch(daemon, body);
         if (r.ok !== items) throw new Error(`round ${round}: ${r.ok}/${items} items succeeded`);
         times.push(r.ms / 1000);
-        ctx.log(`batch round ${round}${journalRows > 0 ? ' (full journal)' : ''}: ${r.ms.toFixed(0)} ms (${(body.length / 1e6).toFixed(1)} MB)`);
+        ctx.log(`batch round ${round}${journalRows > 0 ? ' (full journal)' : ''}${resident ? ' (resident worker)' : ''}: ${r.ms.toFixed(0)} ms (${(body.length / 1e6).toFixed(1)} MB)`);
       }
       return { rounds, journalRows, secondsEach: times, seconds: summarize(times) };
     } finally {
@@ -90,6 +95,7 @@ export const batchAdmin: Figure = {
     const ITEMS = ctx.smoke ? 2000 : 10_000;
     const empty = await batchRounds(ctx, ITEMS, ctx.smoke ? 1 : 8, 0);
     const full = await batchRounds(ctx, ITEMS, ctx.smoke ? 1 : 5, ctx.smoke ? 20_000 : 1_000_000);
+    const resident = await batchRounds(ctx, ITEMS, ctx.smoke ? 1 : 5, 0, true);
     const row = (r: typeof empty, what: string): FigureRow => ({
       figure: `batch admin: PUT ${ITEMS.toLocaleString('en')} identifiers, HTTP end to end, ${what}`,
       measured: `${formatSummary(r.seconds, 's')}; rounds ${r.secondsEach.map((x) => x.toFixed(2)).join(', ')}`,
@@ -97,10 +103,14 @@ export const batchAdmin: Figure = {
       met: r.seconds.max <= TARGET_S,
     });
     return {
-      rows: [row(empty, 'empty journal'), row(full, `${full.journalRows.toLocaleString('en')}-row journal`)],
-      data: { items: ITEMS, empty, full },
+      rows: [
+        row(empty, 'empty journal'),
+        row(full, `${full.journalRows.toLocaleString('en')}-row journal`),
+        { ...row(resident, 'empty journal, batch worker resident (api.batchWorker, ~30 MB more at rest: capacity figure)'), target: `≤ ${TARGET_S} s (an option, not the default)` },
+      ],
+      data: { items: ITEMS, empty, full, resident },
       notes: [
-        `every round changes owner, lock, validity and passes of all ${ITEMS.toLocaleString('en')} cards (each item a real update, each chunk a durable commit); target judged on the slowest round, the first after the daemon starts included (it also starts the batch worker).`,
+        `every round changes owner, lock, validity and passes of all ${ITEMS.toLocaleString('en')} cards (each item a real update, each chunk a durable commit); target judged on the slowest round, the first after the daemon starts included (by default it also starts the batch worker; a resident one was started with the daemon, before the first round).`,
       ],
     };
   },
