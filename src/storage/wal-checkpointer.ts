@@ -97,10 +97,11 @@ const WORKER_PATH = 'storage/wal-checkpoint.worker';
 /** SQLite's default automatic checkpoint (pages); where the worker restarts the WAL. */
 const RESTART_FRAMES = 1000;
 /**
- * The daemon connection's own automatic checkpoint, a safety net: reached only if the worker falls
- * far behind or is not running (it starts within `pollMs` of the first write).
+ * The automatic checkpoint of the daemon's writing connections (the event loop's and the batch
+ * worker's), a safety net: reached only if the worker falls far behind or is not running (it
+ * starts within `pollMs` of the first write).
  */
-const SAFETY_NET_PAGES = 10_000;
+export const SAFETY_NET_PAGES = 10_000;
 const WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024;
 const START_WAL_BYTES = 1024 * 1024;
 
