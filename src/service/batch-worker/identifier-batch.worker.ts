@@ -11,8 +11,8 @@ import { BatchItemSchema } from '../../api/schemas/identifiers.ts';
 import { systemClock } from '../../core/clock.ts';
 import { lowerThreadPriority } from '../../core/thread-priority.ts';
 import { openDatabase } from '../../storage/database.ts';
-import { SAFETY_NET_PAGES } from '../../storage/wal-checkpointer.ts';
 import { createJournal } from '../../storage/journal.ts';
+import { SAFETY_NET_PAGES } from '../../storage/wal-checkpointer.ts';
 import { adoptWriteTurn } from '../../storage/write-turn.ts';
 import { createIdentifierBatchJobs } from './identifier-batch-job.ts';
 import type { BatchWorkerData, FromWorker, ToWorker } from './protocol.ts';
@@ -32,7 +32,7 @@ const db = openDatabase({ dataDir: dirname(config.dbPath), file: basename(config
 // fsyncs the WAL right after each commit instead (makeDurable), before reporting the chunk.
 db.sqlite.pragma('synchronous = NORMAL');
 // Nor do they copy the WAL into the database: at SQLite's default (1,000 pages) the chunk commits
-// checkpointed in line, 0.56 of a 1.7 s first batch at 1,000,000 identifiers. The checkpoint
+// checkpointed in line, 0.56 s of a 1.7 s first batch at 1,000,000 identifiers. The checkpoint
 // worker does that on its own thread.
 db.sqlite.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
 const jobs = createIdentifierBatchJobs(db, {
