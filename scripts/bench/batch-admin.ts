@@ -11,13 +11,13 @@
 import { join } from 'node:path';
 import { openDatabase } from '../../src/storage/database.ts';
 import { createJournal } from '../../src/storage/journal.ts';
-import { tempDir, writeConfig } from '../../test/support/daemon-harness.ts';
+import { tempDir } from '../../test/support/daemon-harness.ts';
 import { fillIdentifiers } from './capacity.ts';
 import { startChildDaemon, type BenchDaemon } from './child-daemon.ts';
 import { enrolledNumber } from './decision.ts';
 import type { BenchContext, Figure, FigureRow } from './figure.ts';
 import { THREE_YEARS_SPACING_MS, fillJournal } from './journal.ts';
-import { BENCH_DOOR } from './serial-relay.ts';
+import { writeSimDoorConfig } from './serial-relay.ts';
 import { formatSummary, summarize } from './stats.ts';
 
 const TARGET_S = 1;
@@ -63,9 +63,7 @@ async function batchRounds(ctx: BenchContext, items: number, rounds: number, set
   const { journalRows = 0, identifiers = items, resident = false } = setup;
   const dir = tempDir('doorctl-bench-batch-');
   try {
-    const configPath = writeConfig(dir.path, {
-      gpio: { backend: 'sim' }, doors: [BENCH_DOOR], readers: [{ id: 'door1', door: 1 }], ...(resident ? { api: { port: 0, batchWorker: 'resident' } } : {}),
-    });
+    const configPath = writeSimDoorConfig(dir.path, resident ? { api: { port: 0, batchWorker: 'resident' } } : {});
     const dataDir = join(dir.path, 'data');
     fillIdentifiers(dataDir, identifiers);
     if (journalRows > 0) {

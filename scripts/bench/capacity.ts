@@ -9,11 +9,11 @@ import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/storage/database.ts';
-import { tempDir, writeConfig } from '../../test/support/daemon-harness.ts';
+import { tempDir } from '../../test/support/daemon-harness.ts';
 import { startChildDaemon } from './child-daemon.ts';
 import { enrolledNumber } from './decision.ts';
 import type { Figure } from './figure.ts';
-import { BENCH_DOOR } from './serial-relay.ts';
+import { writeSimDoorConfig } from './serial-relay.ts';
 
 const TARGET_START_S = 3;
 const TARGET_RSS_MB = 200;
@@ -81,7 +81,7 @@ export const capacity: Figure = {
     const dir = tempDir('doorctl-bench-capacity-');
     let residentDir: ReturnType<typeof tempDir> | undefined;
     try {
-      const configPath = writeConfig(dir.path, { gpio: { backend: 'sim' }, doors: [BENCH_DOOR], readers: [{ id: 'door1', door: 1 }] });
+      const configPath = writeSimDoorConfig(dir.path);
       const fillS = fillIdentifiers(join(dir.path, 'data'), count);
       ctx.log(`capacity: ${count} identifiers written in ${fillS.toFixed(1)} s`);
       if (!ctx.smoke) {
@@ -95,14 +95,14 @@ export const capacity: Figure = {
       let empty = null;
       if (!ctx.smoke) {
         const emptyDir = tempDir('doorctl-bench-capacity0-');
-        const config = writeConfig(emptyDir.path, { gpio: { backend: 'sim' }, doors: [BENCH_DOOR], readers: [{ id: 'door1', door: 1 }] });
+        const config = writeSimDoorConfig(emptyDir.path);
         empty = await startAndMeasure(config, 2000).finally(emptyDir.remove);
       }
       // A copy of the file, taken before the first start (each start must create its own admin), with the
       // batch worker kept from the start (api.batchWorker: resident): what that option costs at rest.
       let resident = null;
       if (residentDir) {
-        const config = writeConfig(residentDir.path, { gpio: { backend: 'sim' }, doors: [BENCH_DOOR], readers: [{ id: 'door1', door: 1 }], api: { port: 0, batchWorker: 'resident' } });
+        const config = writeSimDoorConfig(residentDir.path, { api: { port: 0, batchWorker: 'resident' } });
         resident = await startAndMeasure(config, 2000);
       }
       const n = count.toLocaleString('en');

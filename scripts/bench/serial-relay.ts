@@ -22,6 +22,11 @@ const CARD = 4567;
 /** A door that relocks quickly (so every grant is a new transition) with no inputs to react to. */
 export const BENCH_DOOR = { id: 1, pulseMs: 20, contact: false, rex: 'none' } as const;
 
+/** Config of a simulated controller: BENCH_DOOR with one simulated reader on it; `extra` replaces top-level keys. */
+export function writeSimDoorConfig(dir: string, extra: Record<string, unknown> = {}): string {
+  return writeConfig(dir, { gpio: { backend: 'sim' }, doors: [BENCH_DOOR], readers: [{ id: 'door1', door: 1 }], ...extra });
+}
+
 /** One enrolled H10301 card (facility 123, card 4567), permanent and unlimited. */
 export const BENCH_CARD = {
   bits: encodeFields(findFormat('H10301')!, { facility_code: FACILITY, card_number: CARD }),
