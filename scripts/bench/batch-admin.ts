@@ -75,6 +75,8 @@ async function batchRounds(ctx: BenchContext, items: number, rounds: number, set
         db.close();
       }
     }
+    const what = [journalRows > 0 ? 'full journal' : '', identifiers > items ? `${identifiers.toLocaleString('en')} identifiers` : '', resident ? 'resident worker' : ''].filter(Boolean);
+    const label = what.length > 0 ? ` (${what.join(', ')})` : '';
     const daemon = await startChildDaemon(configPath);
     try {
       const times: number[] = [];
@@ -83,8 +85,7 @@ async function batchRounds(ctx: BenchContext, items: number, rounds: number, set
         const r = await putBatch(daemon, body);
         if (r.ok !== items) throw new Error(`round ${round}: ${r.ok}/${items} items succeeded`);
         times.push(r.ms / 1000);
-        const what = [journalRows > 0 ? 'full journal' : '', identifiers > items ? `${identifiers.toLocaleString('en')} identifiers` : '', resident ? 'resident worker' : ''].filter(Boolean);
-        ctx.log(`batch round ${round}${what.length > 0 ? ` (${what.join(', ')})` : ''}: ${r.ms.toFixed(0)} ms (${(body.length / 1e6).toFixed(1)} MB)`);
+        ctx.log(`batch round ${round}${label}: ${r.ms.toFixed(0)} ms (${(body.length / 1e6).toFixed(1)} MB)`);
       }
       return { rounds, journalRows, identifiers, resident, secondsEach: times, seconds: summarize(times) };
     } finally {

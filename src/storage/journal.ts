@@ -230,9 +230,11 @@ export function createJournal(db: Db, opts: JournalOptions = {}) {
     return stmt;
   }
 
-  // The week of the newest (oldest) row in [lo, hi), through journal_ts: skips weeks without events.
-  const newestWeekIn = s.prepare<[number, number], number>(`SELECT ts / ${WEEK_MS} FROM journal WHERE ts >= ? AND ts < ? ORDER BY ts DESC LIMIT 1`).pluck();
-  const oldestWeekIn = s.prepare<[number, number], number>(`SELECT ts / ${WEEK_MS} FROM journal WHERE ts >= ? AND ts < ? ORDER BY ts ASC LIMIT 1`).pluck();
+  // The week of the newest (DESC) or oldest (ASC) row in [lo, hi), through journal_ts: skips weeks without events.
+  const edgeWeekIn = (dir: 'ASC' | 'DESC') =>
+    s.prepare<[number, number], number>(`SELECT ts / ${WEEK_MS} FROM journal WHERE ts >= ? AND ts < ? ORDER BY ts ${dir} LIMIT 1`).pluck();
+  const newestWeekIn = edgeWeekIn('DESC');
+  const oldestWeekIn = edgeWeekIn('ASC');
 
   /** Rows through a week-first index: week by week from the window's newest (oldest) end until `params.limit` rows are found. */
   function queryByWeek(q: JournalQuery, params: Record<string, unknown>, cursor: { ts: number; seq: number } | undefined): JournalDbRow[] {
