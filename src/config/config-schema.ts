@@ -123,6 +123,17 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    eventLoop: z
+      .object({
+        /**
+         * Real-time priority (SCHED_RR, 1-99) of the event loop, the thread of the door path
+         * (capture, decoding, rules, relays); every other thread stays at normal priority. 0: no
+         * real-time scheduling (the default: it needs privilege, see systemd/doorctl.service).
+         */
+        realtimePriority: z.number().int().min(0).max(99).default(0),
+      })
+      .strict()
+      .prefault({}),
     representation: z.enum(['decimal', 'hex']).default('decimal'),
     readers: z
       .array(readerSchema)

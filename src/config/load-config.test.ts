@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -49,5 +49,13 @@ describe('shipped example configuration', () => {
     const cfg = loadConfig(new URL('../../hardware/config.example.yaml', import.meta.url).pathname, {});
     expect(cfg.readers.map((r) => r.capture.type)).toEqual(['gpiomon', 'serial']);
     expect(cfg.doors[1]!.lockType).toBe('fail-safe');
+  });
+
+  it('asks for no more real-time priority than the systemd unit allows the service', () => {
+    const cfg = loadConfig(new URL('../../hardware/config.example.yaml', import.meta.url).pathname, {});
+    const unit = readFileSync(new URL('../../systemd/doorctl.service', import.meta.url), 'utf8');
+    const limit = Number(/^LimitRTPRIO=(\d+)\s*$/m.exec(unit)?.[1]);
+    expect(cfg.eventLoop.realtimePriority).toBeGreaterThan(0);
+    expect(cfg.eventLoop.realtimePriority).toBeLessThanOrEqual(limit);
   });
 });

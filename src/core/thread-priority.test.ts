@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -66,5 +66,63 @@ describe('boostLoopOnly', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('realtimeLoop', () => {
+  const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
+  const module = JSON.stringify(new URL('./thread-priority.ts', import.meta.url).pathname);
+
+  /** Runs `body` (a module's code, with realtimeLoop and stat helpers in scope) in a node process of its own; its last line, parsed. */
+  function runScript<T>(body: string, wrap: string[] = []): T {
+    const dir = mkdtempSync(join(tmpdir(), 'realtime-loop-'));
+    chmodSync(dir, 0o755); // readable by the unprivileged user of the refusal test
+    try {
+      const script = join(dir, 'rt.mts');
+      writeFileSync(script, `
+        import { readdirSync, readFileSync } from 'node:fs';
+        import { Worker } from 'node:worker_threads';
+        import { realtimeLoop } from ${module};
+        const sched = (tid: number) => {
+          const f = readFileSync('/proc/self/task/' + tid + '/stat', 'utf8').split(') ')[1]!.split(' ');
+          return { policy: Number(f[38]), priority: Number(f[37]) };
+        };
+        const others = () => readdirSync('/proc/self/task').map(Number).filter((t) => t !== process.pid).map(sched);
+        ${body}
+      `);
+      const [cmd, ...args] = [...wrap, process.execPath, '--import', 'tsx', script];
+      const out = execFileSync(cmd!, args, { encoding: 'utf8', cwd: new URL('../..', import.meta.url).pathname });
+      return JSON.parse(out.trim().split('\n').at(-1)!) as T;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it.runIf(isRoot)('makes the main thread SCHED_RR at the priority; threads running before and started after stay normal', () => {
+    const r = runScript<{ refused: string | null; main: { policy: number; priority: number }; before: unknown[]; after: unknown[] }>(`
+      const before = others();
+      const refused = realtimeLoop(7) ?? null;
+      const worker = new Worker('setInterval(() => {}, 1000)', { eval: true });
+      await new Promise((resolve) => worker.once('online', resolve));
+      console.log(JSON.stringify({ refused, main: sched(process.pid), before, after: others() }));
+      await worker.terminate();
+    `);
+    expect(r.refused).toBeNull();
+    expect(r.main).toEqual({ policy: 2, priority: 7 });
+    const normal = { policy: 0, priority: 0 };
+    expect(r.before.length).toBeGreaterThan(0);
+    expect(r.before.every((t) => JSON.stringify(t) === JSON.stringify(normal))).toBe(true);
+    // The worker's own thread and V8's helpers started with it: more threads than before, all normal.
+    expect(r.after.length).toBeGreaterThan(r.before.length);
+    expect(r.after.every((t) => JSON.stringify(t) === JSON.stringify(normal))).toBe(true);
+  });
+
+  it.runIf(isRoot)('says why when the kernel refuses (an unprivileged user without RLIMIT_RTPRIO) and leaves scheduling as it was', () => {
+    const r = runScript<{ refused: string | null; main: { policy: number; priority: number } }>(
+      `console.log(JSON.stringify({ refused: realtimeLoop(7) ?? null, main: sched(process.pid) }));`,
+      ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'],
+    );
+    expect(r.refused).toMatch(/not permitted/i);
+    expect(r.main).toEqual({ policy: 0, priority: 0 });
   });
 });

@@ -10,7 +10,8 @@
  * daemon above normal priority (systemd unit `Nice=-5`), the loop keeps that, and every other
  * thread goes back to normal or below.
  */
-import { readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
 const NORMAL_NICE = 0;
@@ -61,4 +62,34 @@ export function boostLoopOnly(): number {
     }
   }
   return loopNice;
+}
+
+/** The calling thread's scheduling policy and real-time priority (/proc/thread-self/stat fields 40-41). */
+export function threadScheduling(): { policy: number; priority: number } {
+  const fields = readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1]!.split(' ');
+  return { policy: Number(fields[38]), priority: Number(fields[37]) };
+}
+
+/** Linux's SCHED_RR (sched.h). */
+export const SCHED_RR = 2;
+
+/**
+ * On the main thread: puts the event loop in real-time scheduling (SCHED_RR at `priority`), so
+ * the door path no longer waits for a core behind anything running at normal priority on the
+ * machine. With the reset-on-fork flag, every thread started afterwards (workers, libuv's pool)
+ * starts at normal priority instead of inheriting it, and the threads running now keep theirs:
+ * only the loop is real-time. Node has no call for it, so util-linux's `chrt` sets it; that needs
+ * root, CAP_SYS_NICE or an RLIMIT_RTPRIO of at least `priority` (systemd: `LimitRTPRIO=`).
+ * Returns why it was refused, or undefined once the kernel reports the policy in force.
+ */
+export function realtimeLoop(priority: number): string | undefined {
+  if (process.platform !== 'linux') return `real-time scheduling is only set up on Linux (${process.platform})`;
+  try {
+    execFileSync('chrt', ['--reset-on-fork', '--rr', '--pid', String(priority), String(process.pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (err) {
+    const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
+    return stderr || (err as Error).message;
+  }
+  const now = threadScheduling();
+  return now.policy === SCHED_RR && now.priority === priority ? undefined : `the kernel reports policy ${now.policy} priority ${now.priority}`;
 }

@@ -19,7 +19,7 @@ import { createApp } from '../api/app.ts';
 import type { Config } from '../config/config-schema.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
-import { boostLoopOnly } from '../core/thread-priority.ts';
+import { boostLoopOnly, realtimeLoop } from '../core/thread-priority.ts';
 import { loadBoardProfile } from '../io/board-profile.ts';
 import { openGpioPort } from '../io/gpio/open-port.ts';
 import type { GpioBackendName, GpioPort } from '../io/gpio/gpio-port.ts';
@@ -211,6 +211,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     // Every thread that will run during operation exists now but workers, which see to themselves.
     const loopNice = boostLoopOnly();
     if (loopNice < 0) logger.info({ nice: loopNice }, 'event loop above normal priority; other threads at normal or below');
+    const { realtimePriority } = config.eventLoop;
+    if (realtimePriority > 0) {
+      const refused = realtimeLoop(realtimePriority);
+      if (refused) logger.warn({ priority: realtimePriority, reason: refused }, 'real-time scheduling refused; the event loop keeps normal scheduling');
+      else logger.info({ priority: realtimePriority }, 'event loop in real-time scheduling (SCHED_RR); threads started from now on at normal priority');
+    }
 
     if (config.api.batchWorker === 'resident') services.identifierBatches?.keepRunning();
     const notifier = createSystemdNotifier(opts.env ?? process.env);
