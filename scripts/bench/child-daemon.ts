@@ -11,7 +11,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { REPO_ROOT, isLog, spawnDaemon, type ChildDaemon } from '../../test/support/daemon-harness.ts';
 import { killWithBench } from './kill-with-bench.ts';
-import { DAEMON_NICE, runAsInstalled } from './process-priority.ts';
+import { DAEMON_NICE, realtimePriorityOf, runAsInstalled } from './process-priority.ts';
 
 const BUILT_CLI = 'dist/cli/bin.js';
 let built = false;
@@ -32,6 +32,10 @@ export interface BenchDaemon {
   readonly token: string;
   /** The nice value it runs at: its unit's, or 0 where this machine did not allow raising it. */
   readonly nice: number;
+  /** Its event loop's real-time priority once ready (config eventLoop.realtimePriority; 0 where not set or refused). */
+  readonly realtimePriority: number;
+  /** How it is scheduled, for notes: nice, and the loop's real-time priority if any. */
+  readonly scheduling: string;
   /** monotonicMs() at spawn and when "controller running" was read. */
   readonly spawnedAt: number;
   readonly readyAt: number;
@@ -75,8 +79,10 @@ export async function startChildDaemon(
   if (!login.ok) throw new Error(`login failed: HTTP ${login.status}`);
   const { token } = (await login.json()) as { token: string };
   exitedEarly.catch(() => {});
+  const realtimePriority = realtimePriorityOf(child.proc.pid!);
+  const scheduling = `nice ${nice}${realtimePriority > 0 ? `, event loop SCHED_RR ${realtimePriority}` : ''}`;
   return {
-    child, pid: child.proc.pid!, base, token, nice, spawnedAt, readyAt,
+    child, pid: child.proc.pid!, base, token, nice, realtimePriority, scheduling, spawnedAt, readyAt,
     async stop() {
       if (child.proc.exitCode !== null || child.proc.signalCode !== null) return;
       child.proc.kill('SIGTERM');

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { killWithBench } from './kill-with-bench.ts';
-import { runAsInstalled } from './process-priority.ts';
+import { runLoopAsInstalled } from './process-priority.ts';
 
 export interface IdleLoop {
   readonly pid: number;
@@ -24,5 +24,5 @@ export function startIdleLoop(monitorFile: string, monitorIntervalMs: number): I
     stdio: 'ignore',
   });
   killWithBench(child);
-  return { pid: child.pid!, asDaemon: runAsInstalled(child.pid!), stop: () => child.kill('SIGKILL') };
+  return { pid: child.pid!, asDaemon: runLoopAsInstalled(child.pid!), stop: () => child.kill('SIGKILL') };
 }

@@ -16,7 +16,8 @@
  * Three processes besides the daemon, so the measurement cannot stall itself: the importer
  * (import-client.ts: 2.2 MB bodies built, sent and parsed; behind the daemon at nice +10, as the
  * load campaign's clients: it stands for a console on another machine), the reader
- * (card-presenter.ts: edges paced by an otherwise idle event loop, ahead at nice -10) and this one, which watches the events stream and
+ * (card-presenter.ts: edges paced by an otherwise idle event loop, ahead at nice -10 and, where allowed, in
+ * real-time scheduling above the daemon's loop, as a hardware reader's edges wait for no CPU) and this one, which watches the events stream and
  * exchanges one short line per card. A lost card is attributed: frames the daemon saw in pieces
  * (frame_rejected or access_denied on the stream), and lost cards whose sender went quiet
  * mid-frame long enough to split them itself.
@@ -24,16 +25,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { seedIdentifiers, tempDir, writeConfig } from '../../test/support/daemon-harness.ts';
+import { seedIdentifiers, tempDir } from '../../test/support/daemon-harness.ts';
 import { fillIdentifiers } from './capacity.ts';
 import { PRESENT, SPLITTING_SILENCE_MS, type PresentedFrame } from './card-presenter.ts';
-import { CLIENT_NICE, deprioritizeClient, prioritizeReader, READER_NICE } from './process-priority.ts';
+import { CLIENT_NICE, deprioritizeClient, paceLikeHardware, prioritizeReader, READER_NICE, READER_REALTIME_PRIORITY } from './process-priority.ts';
 import { monotonicMs, startChildDaemon, watchRelay, type RelayWatch } from './child-daemon.ts';
 import type { Figure } from './figure.ts';
 import { startIdleLoop } from './idle-loop.ts';
 import type { ImportReport } from './import-client.ts';
 import { READY, spawnLineChild, type LineChild } from './line-child.ts';
-import { BENCH_DOOR, BENCH_CARD } from './serial-relay.ts';
+import { BENCH_CARD, writeSimDoorConfig } from './serial-relay.ts';
 import { formatSummary, summarize, type Summary } from './stats.ts';
 
 const TARGET_BLOCK_MS = 10;
@@ -170,7 +171,7 @@ export const importResponsiveness: Figure = {
     const BATCH = ctx.smoke ? 2000 : 10_000;
     const dir = tempDir('doorctl-bench-import-');
     try {
-      const configPath = writeConfig(dir.path, { gpio: { backend: 'sim' }, doors: [BENCH_DOOR], readers: [{ id: 'door1', door: 1, holdOffMs: 0 }] });
+      const configPath = writeSimDoorConfig(dir.path, {}, { holdOffMs: 0 });
       fillIdentifiers(join(dir.path, 'data'), total);
       seedIdentifiers(configPath, [BENCH_CARD.identifier as never]);
       const monitorFile = join(dir.path, 'loop-gaps.txt');
@@ -183,6 +184,7 @@ export const importResponsiveness: Figure = {
       const idleLoop = startIdleLoop(idleLoopFile, MONITOR_INTERVAL_MS);
       const reader = spawnLineChild(script('card-presenter.ts'), [join(dir.path, 'data', 'sim-reader.sock')]);
       const readerFirst = prioritizeReader([reader.pid]);
+      const readerRealtime = paceLikeHardware(reader.pid);
       try {
         if ((await reader.nextLine()) !== READY) throw new Error('card presenter did not start');
         const baselineFrom = monotonicMs();
@@ -268,12 +270,12 @@ export const importResponsiveness: Figure = {
             },
           ],
           data: {
-            identifiers: total, importS, batchMs: report.batchMs, readerNice: readerFirst ? READER_NICE : null,
+            identifiers: total, importS, batchMs: report.batchMs, readerNice: readerFirst ? READER_NICE : null, readerRealtimePriority: readerRealtime ? READER_REALTIME_PRIORITY : null, daemonScheduling: daemon.scheduling,
             daemonLoop: { before: loopBefore, during: loopDuring }, idleLoop: { before: floorBefore, during: floorDuring },
             baseline: phaseData(before, baseline), during: phaseData(after, during), eventsDuringImport: countsDuring,
           },
           notes: [
-            `${total.toLocaleString('en')} updates in ${report.batchMs.length} PUTs of ${BATCH.toLocaleString('en')} took ${importS.toFixed(1)} s (PUTs from their own process, at nice ${CLIENT_NICE}; the daemon at nice ${daemon.nice}); card latency (last edge sent → relay seen via ${relay.source === 'sse' ? 'SSE' : 'stdout log line'}) includes the end-of-frame wait; edges paced by their own process${readerFirst ? ` at nice ${READER_NICE}` : ' (its priority could not be raised)'}. Baseline ${formatSummary(baseline, 'ms')}; during import ${formatSummary(during, 'ms')}; events on the stream during the import: ${JSON.stringify(countsDuring)}.`,
+            `${total.toLocaleString('en')} updates in ${report.batchMs.length} PUTs of ${BATCH.toLocaleString('en')} took ${importS.toFixed(1)} s (PUTs from their own process, at nice ${CLIENT_NICE}; the daemon at ${daemon.scheduling}); card latency (last edge sent → relay seen via ${relay.source === 'sse' ? 'SSE' : 'stdout log line'}) includes the end-of-frame wait; edges paced by their own process${readerFirst ? ` at nice ${READER_NICE}` : ' (its priority could not be raised)'}${readerRealtime ? `, pacing thread SCHED_FIFO ${READER_REALTIME_PRIORITY}` : ''}. Baseline ${formatSummary(baseline, 'ms')}; during import ${formatSummary(during, 'ms')}; events on the stream during the import: ${JSON.stringify(countsDuring)}.`,
             `sender vs daemon: before — ${describePhase(before)}; during — ${describePhase(after)}. A silence ≥ ${SPLITTING_SILENCE_MS} ms between two sends ends the frame in the daemon, so a card lost after one is the sender's fault, not the daemon's.`,
           ],
         };

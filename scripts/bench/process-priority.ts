@@ -12,13 +12,41 @@
  * test machine they would otherwise take the CPU from the daemon and the reader. They are put
  * behind (no privilege needed); they still keep the daemon as busy as it will be.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load-config.ts';
 import { threadIds } from '../../src/core/thread-priority.ts';
 
 /** The daemon's nice value as installed: `Nice=` of systemd/doorctl.service (0 without one). */
 export const DAEMON_NICE = Number(/^Nice=(-?\d+)\s*$/m.exec(readFileSync(join(import.meta.dirname, '../../systemd/doorctl.service'), 'utf8'))?.[1] ?? 0);
+
+/** The event loop's real-time priority as installed: the shipped configuration's (install-pi.sh copies it). */
+export const DAEMON_REALTIME_PRIORITY = loadConfig(join(import.meta.dirname, '../../hardware/config.example.yaml'), {}).eventLoop.realtimePriority;
+
+/** Configuration keys every bench daemon gets, so it schedules its event loop as an installed one does. */
+export const AS_INSTALLED = { eventLoop: { realtimePriority: DAEMON_REALTIME_PRIORITY } } as const;
+
+/** The real-time priority of a process's main thread (0: normal scheduling), from /proc. */
+export function realtimePriorityOf(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return Number(f[38]) === 0 ? 0 : Number(f[37]);
+  } catch {
+    return 0;
+  }
+}
+
+/** Puts a process's main thread in real-time scheduling; false where this machine does not allow it. */
+function realtime(pid: number, policy: '--rr' | '--fifo', priority: number): boolean {
+  try {
+    execFileSync('chrt', ['--reset-on-fork', policy, '--pid', String(priority), String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Puts a just-spawned daemon at its unit's priority. systemd sets it before the daemon starts, so
@@ -36,6 +64,16 @@ export function runAsInstalled(pid: number): boolean {
 }
 
 /**
+ * For a process standing for an event loop scheduled as the daemon's (the import figure's idle
+ * loop): the unit's nice value and the shipped configuration's real-time priority (the daemon
+ * sets that one itself). Whether both took effect.
+ */
+export function runLoopAsInstalled(pid: number): boolean {
+  const nice = runAsInstalled(pid);
+  return DAEMON_REALTIME_PRIORITY === 0 ? nice : nice && realtime(pid, '--rr', DAEMON_REALTIME_PRIORITY);
+}
+
+/**
  * Linux keeps a nice value per thread and setpriority(pid) sets only the thread whose id is the
  * pid: a node process's V8 helper threads (parallel GC) and libuv pool would keep theirs. So every
  * thread of the process is set; threads started later inherit from the thread that starts them.
@@ -46,6 +84,13 @@ function setProcessPriority(pid: number, nice: number): void {
 
 /** Nice value for the reader's processes (default 0; lower runs first). */
 export const READER_NICE = -10;
+/**
+ * Real-time priority of the reader's pacing thread, above the daemon's loop: the edges a hardware
+ * reader sends do not wait for the controller's CPU. At nice -10 only, the sender still fell
+ * silent mid-frame for ≥ 5 ms during the import (18 times in 136 frames, one card lost); SCHED_FIFO
+ * 20: no such silence in three runs.
+ */
+export const READER_REALTIME_PRIORITY = DAEMON_REALTIME_PRIORITY + 10;
 /** Nice value for admin clients. */
 export const CLIENT_NICE = 10;
 
@@ -57,6 +102,14 @@ export function prioritizeReader(pids: readonly number[]): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Puts a simulated reader's pacing process (its main thread, which times the edges) ahead of the
+ * daemon's loop as well: SCHED_FIFO at READER_REALTIME_PRIORITY. False where not allowed.
+ */
+export function paceLikeHardware(pid: number): boolean {
+  return realtime(pid, '--fifo', READER_REALTIME_PRIORITY);
 }
 
 /** Puts an admin client behind the daemon and the reader. */

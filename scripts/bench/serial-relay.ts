@@ -11,6 +11,7 @@ import { findFormat } from '../../src/wiegand/format/formats.ts';
 import { openPtyPair } from '../../test/support/pty.ts';
 import { seedIdentifiers, tempDir, writeConfig } from '../../test/support/daemon-harness.ts';
 import { monotonicMs, startChildDaemon, watchRelay } from './child-daemon.ts';
+import { AS_INSTALLED } from './process-priority.ts';
 import type { Figure } from './figure.ts';
 import { formatSummary, summarize } from './stats.ts';
 
@@ -22,9 +23,12 @@ const CARD = 4567;
 /** A door that relocks quickly (so every grant is a new transition) with no inputs to react to. */
 export const BENCH_DOOR = { id: 1, pulseMs: 20, contact: false, rex: 'none' } as const;
 
-/** Config of a simulated controller: BENCH_DOOR with one simulated reader on it; `extra` replaces top-level keys. */
-export function writeSimDoorConfig(dir: string, extra: Record<string, unknown> = {}): string {
-  return writeConfig(dir, { gpio: { backend: 'sim' }, doors: [BENCH_DOOR], readers: [{ id: 'door1', door: 1 }], ...extra });
+/**
+ * Config of a simulated controller scheduled as installed (AS_INSTALLED): BENCH_DOOR with one
+ * simulated reader on it (`reader` adds to its settings); `extra` replaces top-level keys.
+ */
+export function writeSimDoorConfig(dir: string, extra: Record<string, unknown> = {}, reader: Record<string, unknown> = {}): string {
+  return writeConfig(dir, { ...AS_INSTALLED, gpio: { backend: 'sim' }, doors: [BENCH_DOOR], readers: [{ id: 'door1', door: 1, ...reader }], ...extra });
 }
 
 /** One enrolled H10301 card (facility 123, card 4567), permanent and unlimited. */
@@ -47,11 +51,7 @@ export const serialRelay: Figure = {
     const pty = await openPtyPair();
     const cleanups: Array<() => Promise<void> | void> = [dir.remove, () => pty.close()];
     try {
-      const configPath = writeConfig(dir.path, {
-        gpio: { backend: 'sim' },
-        doors: [BENCH_DOOR],
-        readers: [{ id: 'door1', door: 1, holdOffMs: 0, capture: { type: 'serial', path: pty.a, kind: 'wiegand-bridge', channel: 0 } }],
-      });
+      const configPath = writeSimDoorConfig(dir.path, {}, { holdOffMs: 0, capture: { type: 'serial', path: pty.a, kind: 'wiegand-bridge', channel: 0 } });
       seedIdentifiers(configPath, [BENCH_CARD.identifier as never]);
       const daemon = await startChildDaemon(configPath);
       cleanups.unshift(() => daemon.stop());
@@ -82,9 +82,9 @@ export const serialRelay: Figure = {
           target: `p99 ≤ ${TARGET_P99_MS} ms`,
           met: s.p99 <= TARGET_P99_MS,
         }],
-        data: { presentations, observedVia: relay.source, daemonNice: daemon.nice, summary: s },
+        data: { presentations, observedVia: relay.source, daemonNice: daemon.nice, daemonRealtimePriority: daemon.realtimePriority, summary: s },
         notes: [
-          `relay transition observed on the ${via}; clock starts just before the 16-byte packet is written to the pty, so it includes the write, the pty, parsing, decode, decision, sim relay (which rewrites sim-gpio.json) and delivery to the observer; the daemon at nice ${daemon.nice}.`,
+          `relay transition observed on the ${via}; clock starts just before the 16-byte packet is written to the pty, so it includes the write, the pty, parsing, decode, decision, sim relay (which rewrites sim-gpio.json) and delivery to the observer; the daemon at ${daemon.scheduling}.`,
         ],
       };
     } finally {
