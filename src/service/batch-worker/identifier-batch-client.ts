@@ -5,7 +5,8 @@
  *    sends already parsed items in slices (one structured clone of 10,000 items blocks ~25 ms),
  *  - applies each committed chunk (credential index entries, then the admin_change journal events
  *    the worker wrote with the chunk, passed to `journal` for its listeners only) in slices of
- *    ≤ `sliceMs`, yielding between them,
+ *    ≤ `sliceMs`, yielding between them; records arrive as JSON lines and are parsed one at a
+ *    time (json-lines.ts),
  *  - and answers with the reply the worker serialized, once every chunk is applied: when the
  *    caller gets HTTP 200, the changes are durable (the worker commits with synchronous=FULL) and
  *    the index matches the database.
@@ -23,6 +24,8 @@ import type { Clock, TimerHandle } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
 import { startWorker } from '../../core/worker-entry.ts';
 import type { IdentifierCapacity } from '../../storage/identifiers.ts';
+import type { IdentifierIndexEntry } from '../../storage/identifier-index-reader.ts';
+import type { JournalEvent } from '../../storage/journal.ts';
 import { alreadyWritten } from '../../storage/journal-writer.ts';
 import { writeTurnOf } from '../../storage/write-turn.ts';
 import type { RepresentationMode } from '../../wiegand/credential-number.ts';
@@ -30,8 +33,8 @@ import type { JournalSink, Principal } from '../auth.ts';
 import { yieldToLoop } from '../chunked-batch.ts';
 import type { IndexSync } from '../index-sync.ts';
 import { InvalidInputError } from '../invalid-input.ts';
-import type { CommittedChunk } from './identifier-batch-job.ts';
-import type { BatchWorkerData, FromWorker, ToWorker } from './protocol.ts';
+import { fromJsonLines } from './json-lines.ts';
+import type { BatchWorkerData, ChunkMessage, FromWorker, ToWorker } from './protocol.ts';
 
 export const BATCH_WORKER_PATH = 'service/batch-worker/identifier-batch.worker';
 
@@ -123,22 +126,25 @@ export function createIdentifierBatchWorker(opts: IdentifierBatchWorkerOptions) 
     return w;
   }
 
-  /** Index entries, removals, then journal events of one chunk, ≤ sliceMs per event-loop turn. */
-  async function apply(chunk: CommittedChunk): Promise<void> {
-    const steps: Array<() => void> = [
-      ...chunk.entries.map((e) => () => indexSync.savedEntry(e)),
-      ...chunk.removed.map((id) => () => indexSync.removed(id)),
-      // Already written by the worker: through the sink for its listeners, not written again.
-      ...chunk.events.map((e) => () => journal.append(alreadyWritten(e))),
-    ];
+  /**
+   * Index entries, removals, then journal events of one chunk, each record parsed as it is
+   * applied, ≤ sliceMs per event-loop turn.
+   */
+  async function apply(chunk: ChunkMessage): Promise<void> {
     let start = clock.monotonicUs();
-    for (const step of steps) {
-      if (clock.monotonicUs() - start >= sliceUs) {
-        await yieldToLoop();
-        start = clock.monotonicUs();
+    const each = async <T>(records: Iterable<T>, step: (record: T) => void): Promise<void> => {
+      for (const record of records) {
+        if (clock.monotonicUs() - start >= sliceUs) {
+          await yieldToLoop();
+          start = clock.monotonicUs();
+        }
+        step(record);
       }
-      step();
-    }
+    };
+    await each(fromJsonLines<IdentifierIndexEntry>(chunk.entries), (e) => indexSync.savedEntry(e));
+    await each(chunk.removed, (id) => indexSync.removed(id));
+    // Already written by the worker: through the sink for its listeners, not written again.
+    await each(fromJsonLines<JournalEvent>(chunk.events), (e) => journal.append(alreadyWritten(e)));
   }
 
   function receive(m: FromWorker): void {

@@ -15,6 +15,7 @@ import { createJournal } from '../../storage/journal.ts';
 import { SAFETY_NET_PAGES } from '../../storage/wal-checkpointer.ts';
 import { adoptWriteTurn } from '../../storage/write-turn.ts';
 import { createIdentifierBatchJobs } from './identifier-batch-job.ts';
+import { toJsonLines } from './json-lines.ts';
 import type { BatchWorkerData, FromWorker, ToWorker } from './protocol.ts';
 
 const port = parentPort;
@@ -68,7 +69,9 @@ async function run(m: Extract<ToWorker, { kind: 'run' }>): Promise<void> {
       return;
     }
     const items = input.value;
-    const outcome = await jobs.update({ type: m.type, mode: m.mode, items, caller: m.caller }, (chunk) => post({ kind: 'chunk', id: m.id, chunk }));
+    const outcome = await jobs.update({ type: m.type, mode: m.mode, items, caller: m.caller }, (chunk) =>
+      post({ kind: 'chunk', id: m.id, chunk: { entries: toJsonLines(chunk.entries), removed: chunk.removed, events: toJsonLines(chunk.events) } }),
+    );
     if (outcome.kind === 'done') post({ kind: 'done', id: m.id, json: JSON.stringify({ result: outcome.results }) });
     else post({ ...outcome, id: m.id });
   } catch (err) {

@@ -3,7 +3,6 @@ import type { IdentifierType } from '../../access/identifier-key.ts';
 import type { IdentifierCapacity } from '../../storage/identifiers.ts';
 import type { RepresentationMode } from '../../wiegand/credential-number.ts';
 import type { Principal } from '../auth.ts';
-import type { CommittedChunk } from './identifier-batch-job.ts';
 import type { InputLocation } from '../invalid-input.ts';
 
 export interface BatchWorkerData {
@@ -32,8 +31,18 @@ export type ToWorker =
   /** The items could not all be sent (see BatchReply 'untransferable'): forget those received. */
   | { readonly kind: 'drop'; readonly id: number };
 
+/**
+ * A CommittedChunk as sent: index entries and journal events as JSON lines (json-lines.ts), which
+ * the main thread parses a record at a time while it applies them, in slices between yields.
+ */
+export interface ChunkMessage {
+  readonly entries: string;
+  readonly removed: number[];
+  readonly events: string;
+}
+
 export type FromWorker =
-  | { readonly kind: 'chunk'; readonly id: number; readonly chunk: CommittedChunk }
+  | { readonly kind: 'chunk'; readonly id: number; readonly chunk: ChunkMessage }
   /** `json`: the reply body `{"result":[...]}`, serialized in the worker. */
   | { readonly kind: 'done'; readonly id: number; readonly json: string }
   | { readonly kind: 'invalid'; readonly id: number; readonly error: string }
