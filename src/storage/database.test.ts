@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -198,5 +198,23 @@ describe('unsynced commits and WAL syncs', () => {
     db.unsynced(() => db.withTransaction(() => db.sqlite.exec('CREATE TABLE s (x INTEGER); INSERT INTO s VALUES (1)')));
     await expect(db.syncWal()).resolves.toBeUndefined();
     expect(() => db.syncWalNow()).not.toThrow();
+  });
+
+  it.runIf(process.platform === 'linux')('syncWal keeps one descriptor of the WAL across syncs and closes it with the database', async () => {
+    const db = temp.fresh();
+    db.unsynced(() => db.withTransaction(() => db.sqlite.exec('CREATE TABLE d (x INTEGER); INSERT INTO d VALUES (1)')));
+    const walFds = () => readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === `${db.path}-wal`;
+      } catch {
+        return false; // the listing's own descriptor, closed since
+      }
+    });
+    const sqliteOwn = walFds().length;
+    await db.syncWal();
+    await db.syncWal();
+    expect(walFds().length).toBe(sqliteOwn + 1);
+    db.close();
+    expect(walFds()).toEqual([]);
   });
 });
