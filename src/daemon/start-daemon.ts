@@ -209,13 +209,16 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     logger.info({ host: address.address, port: address.port, tls: Boolean(config.api.tls) }, 'admin API listening');
 
     // Every thread that will run during operation exists now but workers, which see to themselves.
-    const loopNice = boostLoopOnly();
-    if (loopNice < 0) logger.info({ nice: loopNice }, 'event loop above normal priority; other threads at normal or below');
     const { realtimePriority } = config.eventLoop;
-    if (realtimePriority > 0) {
-      const refused = realtimeLoop(realtimePriority);
-      if (refused) logger.warn({ priority: realtimePriority, reason: refused }, 'real-time scheduling refused; the event loop keeps normal scheduling');
-      else logger.info({ priority: realtimePriority }, 'event loop in real-time scheduling (SCHED_RR); threads started from now on at normal priority');
+    const refused = realtimePriority > 0 ? realtimeLoop(realtimePriority) : 'not configured';
+    if (!refused) {
+      // Nothing at normal priority delays the loop now, so the threads it waits on (V8's GC
+      // helpers, libuv's pool) keep the unit's nice: ahead of the batch worker and other processes.
+      logger.info({ priority: realtimePriority }, 'event loop in real-time scheduling (SCHED_RR); threads started from now on at normal priority');
+    } else {
+      if (realtimePriority > 0) logger.warn({ priority: realtimePriority, reason: refused }, 'real-time scheduling refused; the event loop keeps normal scheduling');
+      const loopNice = boostLoopOnly();
+      if (loopNice < 0) logger.info({ nice: loopNice }, 'event loop above normal priority; other threads at normal or below');
     }
 
     if (config.api.batchWorker === 'resident') services.identifierBatches?.keepRunning();
