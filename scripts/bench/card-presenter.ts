@@ -51,10 +51,15 @@ export async function presentCard(client: SimEdgeClient): Promise<PresentedFrame
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const client = await connectSimEdgeClient(process.argv[2]!);
-  (globalThis as { gc?: () => void }).gc?.();
+  const gc = (globalThis as { gc?: (o?: { type: 'minor' | 'major' }) => void }).gc;
+  gc?.();
   process.stdout.write(`${READY}\n`);
   for await (const line of createInterface({ input: process.stdin })) {
-    if (line === PRESENT) process.stdout.write(JSON.stringify(await presentCard(client)) + '\n');
+    if (line !== PRESENT) continue;
+    process.stdout.write(JSON.stringify(await presentCard(client)) + '\n');
+    // Collect between cards, so no collection pauses the pacing of a frame (its parallel phases
+    // wait for helper threads that run at normal priority).
+    gc?.({ type: 'minor' });
   }
   await client.close();
 }

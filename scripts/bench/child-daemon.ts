@@ -11,7 +11,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { REPO_ROOT, isLog, spawnDaemon, type ChildDaemon } from '../../test/support/daemon-harness.ts';
 import { killWithBench } from './kill-with-bench.ts';
-import { DAEMON_NICE, realtimePriorityOf, runAsInstalled } from './process-priority.ts';
+import { DAEMON_NICE, realtimePriorityOf, spawnAsInstalled } from './process-priority.ts';
 
 const BUILT_CLI = 'dist/cli/bin.js';
 let built = false;
@@ -55,8 +55,8 @@ export async function startChildDaemon(
   const readyTimeoutMs = opts.readyTimeoutMs ?? 60_000;
   const cli = builtCli();
   const spawnedAt = monotonicMs();
-  const child = spawnDaemon(configPath, opts.env, cli, opts.nodeArgs);
-  const nice = runAsInstalled(child.proc.pid!) ? DAEMON_NICE : 0;
+  const { child, niced } = spawnAsInstalled(() => spawnDaemon(configPath, opts.env, cli, opts.nodeArgs));
+  const nice = niced ? DAEMON_NICE : 0;
   killWithBench(child.proc);
   let readyAt = 0;
   const admin = child.waitForLine((l) => INITIAL_ADMIN.test(l), readyTimeoutMs);

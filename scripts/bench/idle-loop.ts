@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { killWithBench } from './kill-with-bench.ts';
-import { runLoopAsInstalled } from './process-priority.ts';
+import { realtimeAsInstalled, spawnAsInstalled } from './process-priority.ts';
 
 export interface IdleLoop {
   readonly pid: number;
@@ -19,10 +19,12 @@ export interface IdleLoop {
 
 /** Starts the idle loop, its gaps written to `monitorFile` as the daemon's are (loop-monitor.cjs). */
 export function startIdleLoop(monitorFile: string, monitorIntervalMs: number): IdleLoop {
-  const child = spawn(process.execPath, ['--require', join(import.meta.dirname, 'loop-monitor.cjs'), '-e', 'setInterval(() => {}, 2 ** 30)'], {
-    env: { ...process.env, LOOP_MONITOR_OUT: monitorFile, LOOP_MONITOR_INTERVAL_MS: String(monitorIntervalMs) },
-    stdio: 'ignore',
-  });
+  const { child, niced } = spawnAsInstalled(() =>
+    spawn(process.execPath, ['--require', join(import.meta.dirname, 'loop-monitor.cjs'), '-e', 'setInterval(() => {}, 2 ** 30)'], {
+      env: { ...process.env, LOOP_MONITOR_OUT: monitorFile, LOOP_MONITOR_INTERVAL_MS: String(monitorIntervalMs) },
+      stdio: 'ignore',
+    }),
+  );
   killWithBench(child);
-  return { pid: child.pid!, asDaemon: runLoopAsInstalled(child.pid!), stop: () => child.kill('SIGKILL') };
+  return { pid: child.pid!, asDaemon: niced && realtimeAsInstalled(child.pid!), stop: () => child.kill('SIGKILL') };
 }

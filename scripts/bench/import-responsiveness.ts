@@ -18,7 +18,8 @@
  * load campaign's clients: it stands for a console on another machine), the reader
  * (card-presenter.ts: edges paced by an otherwise idle event loop, ahead at nice -10 and, where allowed, in
  * real-time scheduling above the daemon's loop, as a hardware reader's edges wait for no CPU) and this one, which watches the events stream and
- * exchanges one short line per card. A lost card is attributed: frames the daemon saw in pieces
+ * exchanges one short line per card (its main thread real-time as well while it measures: it stands
+ * for the relay, and its own late wake-ups would count as the daemon's). A lost card is attributed: frames the daemon saw in pieces
  * (frame_rejected or access_denied on the stream), and lost cards whose sender went quiet
  * mid-frame long enough to split them itself.
  */
@@ -28,7 +29,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { seedIdentifiers, tempDir } from '../../test/support/daemon-harness.ts';
 import { fillIdentifiers } from './capacity.ts';
 import { PRESENT, SPLITTING_SILENCE_MS, type PresentedFrame } from './card-presenter.ts';
-import { CLIENT_NICE, deprioritizeClient, paceLikeHardware, prioritizeReader, READER_NICE, READER_REALTIME_PRIORITY } from './process-priority.ts';
+import { CLIENT_NICE, deprioritizeClient, prioritizeReader, READER_NICE, READER_REALTIME_PRIORITY, standInForHardware } from './process-priority.ts';
 import { monotonicMs, startChildDaemon, watchRelay, type RelayWatch } from './child-daemon.ts';
 import type { Figure } from './figure.ts';
 import { startIdleLoop } from './idle-loop.ts';
@@ -184,7 +185,9 @@ export const importResponsiveness: Figure = {
       const idleLoop = startIdleLoop(idleLoopFile, MONITOR_INTERVAL_MS);
       const reader = spawnLineChild(script('card-presenter.ts'), [join(dir.path, 'data', 'sim-reader.sock')]);
       const readerFirst = prioritizeReader([reader.pid]);
-      const readerRealtime = paceLikeHardware(reader.pid);
+      const readerRealtime = standInForHardware(reader.pid) !== undefined;
+      // This process timestamps the relay events: a late wake-up here would count as the daemon's.
+      const observerNormal = standInForHardware(process.pid);
       try {
         if ((await reader.nextLine()) !== READY) throw new Error('card presenter did not start');
         const baselineFrom = monotonicMs();
@@ -270,16 +273,17 @@ export const importResponsiveness: Figure = {
             },
           ],
           data: {
-            identifiers: total, importS, batchMs: report.batchMs, readerNice: readerFirst ? READER_NICE : null, readerRealtimePriority: readerRealtime ? READER_REALTIME_PRIORITY : null, daemonScheduling: daemon.scheduling,
+            identifiers: total, importS, batchMs: report.batchMs, readerNice: readerFirst ? READER_NICE : null, readerRealtimePriority: readerRealtime ? READER_REALTIME_PRIORITY : null, observerRealtime: observerNormal !== undefined, daemonScheduling: daemon.scheduling,
             daemonLoop: { before: loopBefore, during: loopDuring }, idleLoop: { before: floorBefore, during: floorDuring },
             baseline: phaseData(before, baseline), during: phaseData(after, during), eventsDuringImport: countsDuring,
           },
           notes: [
-            `${total.toLocaleString('en')} updates in ${report.batchMs.length} PUTs of ${BATCH.toLocaleString('en')} took ${importS.toFixed(1)} s (PUTs from their own process, at nice ${CLIENT_NICE}; the daemon at ${daemon.scheduling}); card latency (last edge sent → relay seen via ${relay.source === 'sse' ? 'SSE' : 'stdout log line'}) includes the end-of-frame wait; edges paced by their own process${readerFirst ? ` at nice ${READER_NICE}` : ' (its priority could not be raised)'}${readerRealtime ? `, pacing thread SCHED_FIFO ${READER_REALTIME_PRIORITY}` : ''}. Baseline ${formatSummary(baseline, 'ms')}; during import ${formatSummary(during, 'ms')}; events on the stream during the import: ${JSON.stringify(countsDuring)}.`,
+            `${total.toLocaleString('en')} updates in ${report.batchMs.length} PUTs of ${BATCH.toLocaleString('en')} took ${importS.toFixed(1)} s (PUTs from their own process, at nice ${CLIENT_NICE}; the daemon at ${daemon.scheduling}); card latency (last edge sent → relay seen via ${relay.source === 'sse' ? 'SSE' : 'stdout log line'}) includes the end-of-frame wait; edges paced by their own process${readerFirst ? ` at nice ${READER_NICE}` : ' (its priority could not be raised)'}${readerRealtime ? `, pacing thread SCHED_FIFO ${READER_REALTIME_PRIORITY}` : ''}; relay events timestamped by a thread ${observerNormal ? `at SCHED_FIFO ${READER_REALTIME_PRIORITY}` : 'at normal priority'}. Baseline ${formatSummary(baseline, 'ms')}; during import ${formatSummary(during, 'ms')}; events on the stream during the import: ${JSON.stringify(countsDuring)}.`,
             `sender vs daemon: before — ${describePhase(before)}; during — ${describePhase(after)}. A silence ≥ ${SPLITTING_SILENCE_MS} ms between two sends ends the frame in the daemon, so a card lost after one is the sender's fault, not the daemon's.`,
           ],
         };
       } finally {
+        observerNormal?.();
         idleLoop.stop();
         await reader.close();
         relay.close();

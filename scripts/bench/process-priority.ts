@@ -14,7 +14,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { threadIds } from '../../src/core/thread-priority.ts';
@@ -64,13 +64,34 @@ export function runAsInstalled(pid: number): boolean {
 }
 
 /**
- * For a process standing for an event loop scheduled as the daemon's (the import figure's idle
- * loop): the unit's nice value and the shipped configuration's real-time priority (the daemon
- * sets that one itself). Whether both took effect.
+ * Runs `spawn` (which starts a process) with this thread at the unit's nice value, so the process
+ * and every thread it starts begin at it, as under systemd (a nice value set after the spawn would
+ * miss the threads node starts first: V8's GC helpers). `niced`: whether it was allowed (root or
+ * CAP_SYS_NICE; the figures say so).
  */
-export function runLoopAsInstalled(pid: number): boolean {
-  const nice = runAsInstalled(pid);
-  return DAEMON_REALTIME_PRIORITY === 0 ? nice : nice && realtime(pid, '--rr', DAEMON_REALTIME_PRIORITY);
+export function spawnAsInstalled<T>(spawn: () => T): { child: T; niced: boolean } {
+  const own = getPriority(0);
+  let niced = false;
+  try {
+    setPriority(0, DAEMON_NICE);
+    niced = true;
+  } catch {
+    // Not allowed here: the child starts at this process's priority.
+  }
+  try {
+    return { child: spawn(), niced };
+  } finally {
+    if (niced) setPriority(0, own);
+  }
+}
+
+/**
+ * For a process standing for an event loop scheduled as the daemon's (the import figure's idle
+ * loop), once spawned with spawnAsInstalled: the shipped configuration's real-time priority (the
+ * daemon sets that one itself). Whether it took effect.
+ */
+export function realtimeAsInstalled(pid: number): boolean {
+  return DAEMON_REALTIME_PRIORITY === 0 || realtime(pid, '--rr', DAEMON_REALTIME_PRIORITY);
 }
 
 /**
@@ -85,10 +106,10 @@ function setProcessPriority(pid: number, nice: number): void {
 /** Nice value for the reader's processes (default 0; lower runs first). */
 export const READER_NICE = -10;
 /**
- * Real-time priority of the reader's pacing thread, above the daemon's loop: the edges a hardware
- * reader sends do not wait for the controller's CPU. At nice -10 only, the sender still fell
- * silent mid-frame for ≥ 5 ms during the import (18 times in 136 frames, one card lost); SCHED_FIFO
- * 20: no such silence in three runs.
+ * Real-time priority of what stands for hardware in a measurement, above the daemon's loop: the
+ * reader's pacing thread (a hardware reader's edges wait for no CPU; at nice -10 only, the sender
+ * still fell silent mid-frame for ≥ 5 ms during the import, 18 times in 136 frames, one card lost;
+ * at SCHED_FIFO 20 no such silence in four of five runs) and the thread that sees the relay move.
  */
 export const READER_REALTIME_PRIORITY = DAEMON_REALTIME_PRIORITY + 10;
 /** Nice value for admin clients. */
@@ -105,11 +126,13 @@ export function prioritizeReader(pids: readonly number[]): boolean {
 }
 
 /**
- * Puts a simulated reader's pacing process (its main thread, which times the edges) ahead of the
- * daemon's loop as well: SCHED_FIFO at READER_REALTIME_PRIORITY. False where not allowed.
+ * Puts a process standing for hardware ahead of the daemon's loop: its main thread (the simulated
+ * reader's, which times the edges; the bench's, which timestamps the relay events) at SCHED_FIFO
+ * READER_REALTIME_PRIORITY. Returns how to put it back (undefined where not allowed).
  */
-export function paceLikeHardware(pid: number): boolean {
-  return realtime(pid, '--fifo', READER_REALTIME_PRIORITY);
+export function standInForHardware(pid: number): (() => void) | undefined {
+  if (!realtime(pid, '--fifo', READER_REALTIME_PRIORITY)) return undefined;
+  return () => execFileSync('chrt', ['--other', '--pid', '0', String(pid)], { stdio: 'ignore' });
 }
 
 /** Puts an admin client behind the daemon and the reader. */
