@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fromJsonLines, toJsonLines } from './json-lines.ts';
 
 describe('JSON lines', () => {
-  it('round-trips records, newlines and unicode inside strings included', () => {
+  it('round-trips records in order, newlines and unicode inside strings included', () => {
     const records = [
       { id: 1, number: '123456', validFrom: null, lock: 'first' },
       { ts: 1_800_000_000_000, type: 'admin_change', details: { id: 'a\nb', caller: 'Zoë "admin"', batch: true } },
@@ -13,14 +13,24 @@ describe('JSON lines', () => {
     expect([...fromJsonLines(toJsonLines(records))]).toEqual(records);
   });
 
+  it('spreads many records over lines of a bounded size and gets them all back', () => {
+    const records = Array.from({ length: 1000 }, (_, i) => ({ i }));
+    const text = toJsonLines(records);
+    const lines = text.split('\n');
+    expect(lines.length).toBeGreaterThan(10);
+    expect(Math.max(...lines.map((l) => (JSON.parse(l) as unknown[]).length))).toBeLessThanOrEqual(64);
+    expect([...fromJsonLines(text)]).toEqual(records);
+  });
+
   it('gives nothing for no records', () => {
     expect(toJsonLines([])).toBe('');
     expect([...fromJsonLines('')]).toEqual([]);
   });
 
-  it('parses lazily: a record is parsed only when asked for', () => {
-    const records = fromJsonLines<{ n: number }>(`${JSON.stringify({ n: 1 })}\n{not json`);
+  it('parses lazily: a line is parsed only when one of its records is asked for', () => {
+    const records = fromJsonLines<{ n: number }>(`${JSON.stringify([{ n: 1 }, { n: 2 }])}\n[{not json`);
     expect(records.next().value).toEqual({ n: 1 });
+    expect(records.next().value).toEqual({ n: 2 });
     expect(() => records.next()).toThrow(SyntaxError);
   });
 });
