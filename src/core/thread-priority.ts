@@ -9,6 +9,10 @@
  * process (perf sched: four helpers queued ahead of the loop for 14 ms). So the service runs the
  * daemon above normal priority (systemd unit `Nice=-5`), the loop keeps that, and every other
  * thread goes back to normal or below.
+ *
+ * Where the daemon may, its loop runs in real-time scheduling instead (realtimeLoop, config
+ * `eventLoop.realtimePriority`): then no thread at any nice value delays it, and the others keep
+ * the unit's nice.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';

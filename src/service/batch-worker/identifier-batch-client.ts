@@ -5,8 +5,8 @@
  *    sends already parsed items in slices (one structured clone of 10,000 items blocks ~25 ms),
  *  - applies each committed chunk (credential index entries, then the admin_change journal events
  *    the worker wrote with the chunk, passed to `journal` for its listeners only) in slices of
- *    ≤ `sliceMs`, yielding between them; records arrive as JSON lines and are parsed one at a
- *    time (json-lines.ts),
+ *    ≤ `sliceMs`, yielding between them; records arrive as JSON lines and are parsed a line (up
+ *    to 64 records) at a time (json-lines.ts),
  *  - and answers with the reply the worker serialized, once every chunk is applied: when the
  *    caller gets HTTP 200, the changes are durable (the worker commits with synchronous=FULL) and
  *    the index matches the database.
@@ -127,8 +127,8 @@ export function createIdentifierBatchWorker(opts: IdentifierBatchWorkerOptions) 
   }
 
   /**
-   * Index entries, removals, then journal events of one chunk, each record parsed as it is
-   * applied, ≤ sliceMs per event-loop turn.
+   * Index entries, removals, then journal events of one chunk, each line of records parsed when
+   * its first record is applied, ≤ sliceMs per event-loop turn.
    */
   async function apply(chunk: ChunkMessage): Promise<void> {
     let start = clock.monotonicUs();

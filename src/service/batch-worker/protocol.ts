@@ -33,7 +33,7 @@ export type ToWorker =
 
 /**
  * A CommittedChunk as sent: index entries and journal events as JSON lines (json-lines.ts), which
- * the main thread parses a record at a time while it applies them, in slices between yields.
+ * the main thread parses a line at a time while it applies them, in slices between yields.
  */
 export interface ChunkMessage {
   readonly entries: string;
