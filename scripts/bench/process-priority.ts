@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load-config.ts';
-import { threadIds } from '../../src/core/thread-priority.ts';
+import { schedulingOf, setRealtime, threadIds } from '../../src/core/thread-priority.ts';
 
 /** The daemon's nice value as installed: `Nice=` of systemd/doorctl.service (0 without one). */
 export const DAEMON_NICE = Number(/^Nice=(-?\d+)\s*$/m.exec(readFileSync(join(import.meta.dirname, '../../systemd/doorctl.service'), 'utf8'))?.[1] ?? 0);
@@ -28,25 +28,17 @@ export const DAEMON_REALTIME_PRIORITY = loadConfig(join(import.meta.dirname, '..
 /** Configuration keys every bench daemon gets, so it schedules its event loop as an installed one does. */
 export const AS_INSTALLED = { eventLoop: { realtimePriority: DAEMON_REALTIME_PRIORITY } } as const;
 
-/** The real-time priority of a process's main thread (0: normal scheduling), from /proc. */
+/** The real-time priority of a process's main thread (0: normal scheduling). */
 export function realtimePriorityOf(pid: number): number {
   try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return Number(f[38]) === 0 ? 0 : Number(f[37]);
+    return schedulingOf(String(pid)).priority;
   } catch {
     return 0;
   }
 }
 
 /** Puts a process's main thread in real-time scheduling; false where this machine does not allow it. */
-function realtime(pid: number, policy: '--rr' | '--fifo', priority: number): boolean {
-  try {
-    execFileSync('chrt', ['--reset-on-fork', policy, '--pid', String(priority), String(pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+const realtime = (pid: number, policy: 'rr' | 'fifo', priority: number): boolean => setRealtime(pid, policy, priority) === undefined;
 
 /**
  * Puts a just-spawned daemon at its unit's priority. systemd sets it before the daemon starts, so
@@ -91,7 +83,7 @@ export function spawnAsInstalled<T>(spawn: () => T): { child: T; niced: boolean 
  * daemon sets that one itself). Whether it took effect.
  */
 export function realtimeAsInstalled(pid: number): boolean {
-  return DAEMON_REALTIME_PRIORITY === 0 || realtime(pid, '--rr', DAEMON_REALTIME_PRIORITY);
+  return DAEMON_REALTIME_PRIORITY === 0 || realtime(pid, 'rr', DAEMON_REALTIME_PRIORITY);
 }
 
 /**
@@ -131,7 +123,7 @@ export function prioritizeReader(pids: readonly number[]): boolean {
  * READER_REALTIME_PRIORITY. Returns how to put it back (undefined where not allowed).
  */
 export function standInForHardware(pid: number): (() => void) | undefined {
-  if (!realtime(pid, '--fifo', READER_REALTIME_PRIORITY)) return undefined;
+  if (!realtime(pid, 'fifo', READER_REALTIME_PRIORITY)) return undefined;
   return () => execFileSync('chrt', ['--other', '--pid', '0', String(pid)], { stdio: 'ignore' });
 }
 

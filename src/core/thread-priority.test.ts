@@ -80,13 +80,10 @@ describe('realtimeLoop', () => {
     try {
       const script = join(dir, 'rt.mts');
       writeFileSync(script, `
-        import { readdirSync, readFileSync } from 'node:fs';
+        import { readdirSync } from 'node:fs';
         import { Worker } from 'node:worker_threads';
-        import { realtimeLoop } from ${module};
-        const sched = (tid: number) => {
-          const f = readFileSync('/proc/self/task/' + tid + '/stat', 'utf8').split(') ')[1]!.split(' ');
-          return { policy: Number(f[38]), priority: Number(f[37]) };
-        };
+        import { realtimeLoop, schedulingOf } from ${module};
+        const sched = (tid: number) => schedulingOf('self/task/' + tid);
         const others = () => readdirSync('/proc/self/task').map(Number).filter((t) => t !== process.pid).map(sched);
         ${body}
       `);

@@ -68,9 +68,12 @@ export function boostLoopOnly(): number {
   return loopNice;
 }
 
-/** The calling thread's scheduling policy and real-time priority (/proc/thread-self/stat fields 40-41). */
-export function threadScheduling(): { policy: number; priority: number } {
-  const fields = readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1]!.split(' ');
+/**
+ * A task's scheduling policy and real-time priority (fields 41 and 40 of /proc/<task>/stat): the
+ * calling thread by default, else e.g. a pid (its main thread) or `<pid>/task/<tid>`.
+ */
+export function schedulingOf(task = 'thread-self'): { policy: number; priority: number } {
+  const fields = readFileSync(`/proc/${task}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return { policy: Number(fields[38]), priority: Number(fields[37]) };
 }
 
@@ -88,12 +91,23 @@ export const SCHED_RR = 2;
  */
 export function realtimeLoop(priority: number): string | undefined {
   if (process.platform !== 'linux') return `real-time scheduling is only set up on Linux (${process.platform})`;
+  const refused = setRealtime(process.pid, 'rr', priority);
+  if (refused) return refused;
+  const now = schedulingOf();
+  return now.policy === SCHED_RR && now.priority === priority ? undefined : `the kernel reports policy ${now.policy} priority ${now.priority}`;
+}
+
+/**
+ * Puts thread `tid` (a process's main thread for its pid) in real-time scheduling, `rr` or `fifo`
+ * at `priority`, with the reset-on-fork flag (threads and processes it starts begin at normal
+ * priority), through util-linux `chrt`. Returns why it was refused, or undefined.
+ */
+export function setRealtime(tid: number, policy: 'rr' | 'fifo', priority: number): string | undefined {
   try {
-    execFileSync('chrt', ['--reset-on-fork', '--rr', '--pid', String(priority), String(process.pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('chrt', ['--reset-on-fork', `--${policy}`, '--pid', String(priority), String(tid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    return undefined;
   } catch (err) {
     const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
     return stderr || (err as Error).message;
   }
-  const now = threadScheduling();
-  return now.policy === SCHED_RR && now.priority === priority ? undefined : `the kernel reports policy ${now.policy} priority ${now.priority}`;
 }

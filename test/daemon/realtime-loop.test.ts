@@ -3,14 +3,12 @@
  * it, in real-time scheduling; the batch worker it starts afterwards (resident) runs at normal
  * priority. Needs root here (as systemd's LimitRTPRIO= gives the installed service).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { schedulingOf } from '../../src/core/thread-priority.ts';
 import { isLog, spawnDaemon, tempDir, writeConfig } from '../support/daemon-harness.ts';
 
-const schedOf = (pid: number, tid: number) => {
-  const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return { policy: Number(f[38]), priority: Number(f[37]) };
-};
+const schedOf = (pid: number, tid: number) => schedulingOf(`${pid}/task/${tid}`);
 
 describe('event loop in real-time scheduling', () => {
   const dir = tempDir('realtime-');
