@@ -41,9 +41,9 @@ export function realtimePriorityOf(pid: number): number {
 const realtime = (pid: number, policy: 'rr' | 'fifo', priority: number): boolean => setRealtime(pid, policy, priority) === undefined;
 
 /**
- * Puts a just-spawned daemon at its unit's priority. systemd sets it before the daemon starts, so
- * every thread inherits it and the daemon then returns all but its event loop to normal
- * (core/thread-priority.ts); setting the main thread of the new process ends in the same state.
+ * Puts a just-spawned daemon's main thread at its unit's nice value (the reliability load test's
+ * daemon). Threads node started before the call (V8's GC helpers) keep theirs, unlike under
+ * systemd; spawnAsInstalled, which the bench uses, starts every thread there.
  * Needs root or CAP_SYS_NICE; false where it was not allowed (the figures say so).
  */
 export function runAsInstalled(pid: number): boolean {

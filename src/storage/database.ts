@@ -171,6 +171,8 @@ function makeDb(sqlite: Sqlite, path: string, schemaVersion: number): Db {
         fdatasync(walFd, (err) => (err ? reject(err) : resolve()));
       });
     },
+    // Its own descriptor each time, not syncWal's: the batch worker calls it, and a terminated
+    // worker never closes its database, so a kept descriptor would leak with every worker.
     syncWalNow(): void {
       const fd = openSync(`${path}-wal`, 'r+');
       try {
