@@ -104,6 +104,19 @@ describe('CredentialIndex bulk reload', () => {
     expect(index.columns.id[index.findSlot('card', BigInt(2 ** 33 + 4999))]).toBe(5099);
     expect(index.columns.id[index.findSlot('inputCode', '42')]).toBe(9);
   });
+
+  it('adds to what is there, passing over the ids it is told to skip', () => {
+    const index = new CredentialIndex(16);
+    index.upsert(card(2, 20n, { lock: 'second' }));
+    const skip = new Set([2, 3]);
+    const result = index.addBulk([card(1, 10n), card(2, 21n), card(3, 30n), card(4, 40n)], (id) => skip.has(id));
+    expect(result).toEqual({ loaded: 2, rejected: [] });
+    expect(index.size).toBe(3);
+    expect(index.get(2)).toMatchObject({ value: 20n, lock: 'second' });
+    expect(index.findSlot('card', 21n)).toBe(-1);
+    expect(index.has(3)).toBe(false);
+    expect(index.columns.id[index.findSlot('card', 40n)]).toBe(4);
+  });
 });
 
 describe('CredentialIndex updates', () => {

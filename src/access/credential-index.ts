@@ -239,6 +239,12 @@ export class CredentialIndex {
    */
   loadBulk(rows: Iterable<IdentifierRow>, expected: Partial<Record<IdentifierType, number>> = {}): BulkLoadResult {
     this.clear();
+    this.reserve(expected);
+    return this.addBulk(rows);
+  }
+
+  /** Sizes the columns and tables for this many identifiers of each type in all (see loadBulk). */
+  reserve(expected: Partial<Record<IdentifierType, number>>): void {
     let total = 0;
     for (const type of IDENTIFIER_TYPE_NAMES) {
       const count = expected[type] ?? 0;
@@ -247,17 +253,28 @@ export class CredentialIndex {
     }
     if (total > this.capacity) this.grow(total);
     this.slotById.reserve(total, this.cols.id);
+  }
+
+  /**
+   * Puts `rows` in, as loadBulk does, but leaves alone every identifier the index already holds and
+   * each one whose id `skip` names (a background load passes over what changed since it began).
+   */
+  addBulk(rows: Iterable<IdentifierRow>, skip?: (id: number) => boolean): BulkLoadResult {
     const rejected: Array<{ id: number; reason: RowError }> = [];
     let loaded = 0;
     for (const row of rows) {
-      const reason = this.put(row);
+      if (skip?.(row.id)) continue;
+      const reason = this.put(row, true);
       if (reason === undefined) loaded++;
-      else rejected.push({ id: row.id, reason });
+      else if (reason !== 'kept') rejected.push({ id: row.id, reason });
     }
     return { loaded, rejected };
   }
 
-  private put(row: IdentifierRow): RowError | undefined {
+  /** `keepExisting`: an id already held is left as it is ('kept'). */
+  private put(row: IdentifierRow): RowError | undefined;
+  private put(row: IdentifierRow, keepExisting: true): RowError | 'kept' | undefined;
+  private put(row: IdentifierRow, keepExisting = false): RowError | 'kept' | undefined {
     if (!Number.isSafeInteger(row.id)) return 'invalid_id';
     if (!isIdentifierType(row.type)) return 'invalid_type';
     const key = encodeKey(row.type, row.value);
@@ -275,21 +292,34 @@ export class CredentialIndex {
     if (profile === undefined || owner === undefined) return 'invalid_reference';
 
     const code = TYPE_CODE[row.type];
-    const holder = this.slotOfKey(code, key);
-    const existing = this.slotById.get(row.id, this.cols.id);
+    // Buckets, not just lookups: a new identifier (a load's every row) is then mapped where its
+    // lookups ended, without probing the tables again.
+    const numTable = typeof key === 'number' ? this.numKeys[code]! : undefined;
+    const keyBucket = numTable ? numTable.bucketOf(key as number, this.cols.keyNum) : -1;
+    const holder = numTable ? numTable.slotIn(keyBucket) : (this.strKeys[code]!.get(key as string) ?? -1);
+    const idBucket = this.slotById.bucketOf(row.id, this.cols.id);
+    const existing = this.slotById.slotIn(idBucket);
+    if (existing >= 0 && keepExisting) return 'kept';
     if (holder >= 0 && holder !== existing) return 'number_taken';
 
     let slot: number;
     if (existing >= 0) {
       slot = existing;
-      if (holder < 0) this.unmapKey(slot);
+      if (holder < 0) {
+        // Unmapping can move entries of the table the new key goes to: map it afresh.
+        this.unmapKey(slot);
+        this.mapKey(code, key, slot);
+      }
     } else {
       slot = this.allocSlot();
       // The tables read each slot's key from its column: write it before mapping.
       this.cols.id[slot] = row.id;
-      this.slotById.set(row.id, slot, this.cols.id);
+      this.slotById.setAt(idBucket, row.id, slot, this.cols.id);
+      if (numTable) {
+        this.cols.keyNum[slot] = key as number;
+        numTable.setAt(keyBucket, key as number, slot, this.cols.keyNum);
+      } else this.mapKey(code, key, slot);
     }
-    if (holder < 0) this.mapKey(code, key, slot);
 
     const c = this.cols;
     c.id[slot] = row.id;

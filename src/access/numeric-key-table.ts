@@ -55,12 +55,31 @@ export class NumericKeyTable {
 
   /** The slot for key, or -1. */
   get(key: number, keys: KeyColumn): number {
-    return this.slots[this.find(key, keys)]! - 1;
+    return this.slotIn(this.find(key, keys));
+  }
+
+  /**
+   * The bucket of `key`: the one holding it, or the empty one where it would go. Good for `slotIn`
+   * and `setAt` until the table next changes; one probe sequence serves a lookup and an insert
+   * (each is a cache miss or two on a large table).
+   */
+  bucketOf(key: number, keys: KeyColumn): number {
+    return this.find(key, keys);
+  }
+
+  /** The slot held in a bucket, or -1. */
+  slotIn(bucket: number): number {
+    return this.slots[bucket]! - 1;
   }
 
   /** Maps key to slot (an int32 ≥ 0); `keys[slot]` must already be `key`. */
   set(key: number, slot: number, keys: KeyColumn): void {
-    let i = this.find(key, keys);
+    this.setAt(this.find(key, keys), key, slot, keys);
+  }
+
+  /** `set` at the bucket `bucketOf(key)` gave, the table unchanged since. */
+  setAt(bucket: number, key: number, slot: number, keys: KeyColumn): void {
+    let i = bucket;
     if (this.slots[i] === 0) {
       if (this.count + 1 > (this.mask + 1) * MAX_LOAD) {
         this.resize((this.mask + 1) * 2, keys);
