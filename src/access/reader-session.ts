@@ -21,7 +21,7 @@ import type { Clock, TimerHandle } from '../core/clock.ts';
 import type { CredentialNumber } from '../wiegand/credential-number.ts';
 import type { CardRead, PinEntry, ReaderId } from '../wiegand/types.ts';
 import type { CredentialIndex } from './credential-index.ts';
-import { decide, denied, type AccessRead, type Decision, type PinVerifier, type ReaderBinding } from './rules-engine.ts';
+import { decide, denied, type AccessRead, type Decision, type LookupMiss, type PinVerifier, type ReaderBinding } from './rules-engine.ts';
 import type { TimeProfileLookup } from './time-profile.ts';
 
 export interface LockoutPolicy {
@@ -41,6 +41,8 @@ export interface ReaderSessionOptions {
   readonly index: CredentialIndex;
   readonly profiles: TimeProfileLookup;
   readonly verifyPin: PinVerifier;
+  /** See DecisionContext.lookupMiss. */
+  readonly lookupMiss?: LookupMiss;
   readonly onEvent: (event: SessionEvent) => void;
   readonly pinWindowMs?: number;
   readonly holdOffMs?: number;
@@ -168,8 +170,8 @@ export class ReaderSession {
   }
 
   private decide(read: AccessRead): Decision {
-    const { clock, index, profiles, binding, verifyPin } = this.opts;
-    return decide(read, { now: clock.now(), index, profiles, reader: binding, verifyPin });
+    const { clock, index, profiles, binding, verifyPin, lookupMiss } = this.opts;
+    return decide(read, { now: clock.now(), index, profiles, reader: binding, verifyPin, lookupMiss });
   }
 
   private cancelPending(): void {

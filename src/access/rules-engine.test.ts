@@ -147,6 +147,35 @@ describe('decide: pass limits', () => {
   });
 });
 
+describe('decide: a number the index does not hold yet', () => {
+  it('asks lookupMiss for each type and number it misses, and decides on the slot it gives', () => {
+    const index = new CredentialIndex();
+    index.upsert({ id: 1, type: 'card', value: 100n, lock: 'all' });
+    const asked: string[] = [];
+    const storage: IdentifierRow[] = [
+      { id: 40, type: 'ukey', value: 500n, lock: 'all', maxPasses: 3 },
+      { id: 41, type: 'inputCode', value: '9999', lock: 'first' },
+    ];
+    const ctx: DecisionContext = {
+      ...context({ cardTypes: ['card', 'ukey'] }, NOW, index),
+      lookupMiss: (type, value) => {
+        asked.push(`${type}:${String(value)}`);
+        const row = storage.find((r) => r.type === type && String(r.value) === String(value));
+        if (!row) return -1;
+        index.upsert(row);
+        return index.findSlot(type, value);
+      },
+    };
+    expect(decide(card(100n), ctx)).toEqual(grant(1));
+    expect(asked).toEqual([]);
+    expect(decide(card(499n, [500n]), ctx)).toEqual(grant(40, [1], true));
+    expect(asked).toEqual(['card:499', 'ukey:499', 'card:500', 'ukey:500']);
+    expect(decide(pin('9999'), ctx)).toEqual(grant(41));
+    expect(decide(pin('1111'), ctx)).toEqual(deny('unknown'));
+    expect(asked.slice(4)).toEqual(['inputCode:9999', 'inputCode:1111']);
+  });
+});
+
 describe('decide: invariants over random identifiers', () => {
   const row = fc.record({
     lock: fc.constantFrom<LockScope>(...LOCK_SCOPE_NAMES),

@@ -18,7 +18,7 @@
  */
 import type { CredentialNumber } from '../wiegand/credential-number.ts';
 import { FLAG, UNLIMITED, type CredentialIndex } from './credential-index.ts';
-import type { NumericIdentifierType } from './identifier-key.ts';
+import type { IdentifierType, NumericIdentifierType } from './identifier-key.ts';
 import { doorsOfMask, maskOfDoors } from './lock-scope.ts';
 import type { DecisionReason, DenyReason } from './reasons.ts';
 import type { TimeProfileLookup } from './time-profile.ts';
@@ -56,7 +56,14 @@ export interface DecisionContext {
   readonly reader: ReaderBinding;
   /** Checks a PIN against the identifier's stored verifier (hashing lives outside this module). */
   readonly verifyPin: PinVerifier;
+  /**
+   * Asked when the index has no such number: the slot the identifier was given in the index from
+   * another source, or -1. While a large index still loads in the background, storage is that source.
+   */
+  readonly lookupMiss?: LookupMiss;
 }
+
+export type LookupMiss = (type: IdentifierType, value: CredentialNumber | string) => number;
 
 export interface Decision {
   readonly outcome: 'grant' | 'deny';
@@ -107,11 +114,16 @@ const CHECKS: readonly Check[] = [
   },
 ];
 
+function slotOf(type: IdentifierType, value: CredentialNumber | string, ctx: DecisionContext): number {
+  const slot = ctx.index.findSlot(type, value);
+  return slot >= 0 || !ctx.lookupMiss ? slot : ctx.lookupMiss(type, value);
+}
+
 function findCard(read: { number: CredentialNumber; alternates: readonly CredentialNumber[] }, ctx: DecisionContext): number {
   const types = ctx.reader.cardTypes ?? DEFAULT_CARD_TYPES;
   for (const n of [read.number, ...read.alternates]) {
     for (const type of types) {
-      const slot = ctx.index.findSlot(type, n);
+      const slot = slotOf(type, n, ctx);
       if (slot >= 0) return slot;
     }
   }
@@ -124,7 +136,7 @@ export function decide(read: AccessRead, ctx: DecisionContext): Decision {
   if (rule !== 'alone' && rule !== 'needs_pin' && rule !== 'code') return denied(rule);
 
   const { index } = ctx;
-  const slot = read.kind === 'pin' ? index.findSlot('inputCode', read.pin) : findCard(read, ctx);
+  const slot = read.kind === 'pin' ? slotOf('inputCode', read.pin, ctx) : findCard(read, ctx);
   if (slot < 0) return denied('unknown');
   const id = index.columns.id[slot]!;
 

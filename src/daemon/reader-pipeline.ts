@@ -5,7 +5,7 @@
  */
 import type { CredentialIndex } from '../access/credential-index.ts';
 import { ReaderSession } from '../access/reader-session.ts';
-import type { PinVerifier } from '../access/rules-engine.ts';
+import type { LookupMiss, PinVerifier } from '../access/rules-engine.ts';
 import type { TimeProfileLookup } from '../access/time-profile.ts';
 import type { Config, ReaderConfig } from '../config/config-schema.ts';
 import type { Clock } from '../core/clock.ts';
@@ -22,6 +22,7 @@ export interface ReaderPipelineDeps {
   readonly index: CredentialIndex;
   readonly profiles: TimeProfileLookup;
   readonly verifyPin: PinVerifier;
+  readonly lookupMiss?: LookupMiss;
   readonly executor: AccessExecutor;
   readonly lockout: Config['lockout'];
 }
@@ -46,6 +47,7 @@ export class ReaderPipeline {
       index: deps.index,
       profiles: deps.profiles,
       verifyPin: deps.verifyPin,
+      lookupMiss: deps.lookupMiss,
       pinWindowMs: config.cardPinWindowMs,
       holdOffMs: config.holdOffMs,
       lockout: deps.lockout,
