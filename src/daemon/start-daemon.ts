@@ -120,6 +120,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
 
   let db: Db | null = null;
   let checkpointer: WalCheckpointer | null = null;
+  // Ends a background index load before the database closes.
+  let stopLoad = async (): Promise<void> => {};
   try {
     db = openDatabase({ dataDir });
     // The opened database, for closures (`db` itself stays nullable for the catch below).
@@ -149,18 +151,30 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       },
     });
 
-    // A large identifier table's load worker starts reading now. Meanwhile this thread builds the
-    // admin app (not listening yet) and, on a first start, the thread pool hashes the initial
-    // admin's password (scrypt, ~60 ms); then this thread reads its part and builds the index.
+    // A small identifier table loads here and now. A large one (a million identifiers take ~2.5 s)
+    // loads in the background, a chunk per event-loop turn, while the daemon starts and runs: until
+    // it is done the readers ask storage for any number the index does not hold yet, so a card is
+    // decided right from the start. Meanwhile, on a first start, the thread pool hashes the initial
+    // admin's password (scrypt, ~60 ms).
     const loadStart = performance.now();
-    const finishLoad = services.indexSync.beginLoad();
+    let ready = (): void => {};
+    const load = services.indexSync.startLoad({ applyAfter: new Promise<void>((resolve) => (ready = resolve)) });
     const initialAdmin = services.auth.ensureInitialAdmin();
+    const loadLogged = load.done.then(
+      (loaded) => logger.info({ identifiers: loaded.loaded, ms: Math.round(performance.now() - loadStart), background: load.background }, 'credential index loaded'),
+      (err: unknown) => logger.error({ err }, 'credential index load failed; cards are checked against the database'),
+    );
+    stopLoad = async () => {
+      load.cancel();
+      await loadLogged;
+    };
     const metrics = new Registry();
     const app = createApp({
       services, logger, clock, metrics, events, doors: () => doors.status(), seamPrefix: config.api.seamPrefix,
       health: () => ({
         gpio: port.backend,
         identifiers: index.size,
+        indexLoading: services.indexSync.loading,
         readers: [...readers.values()].map((r) => ({ id: r.id, ...r.counters().decoder })),
         capture: capture.health(),
       }),
@@ -168,8 +182,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     const server: Server = config.api.tls
       ? createHttpsServer({ cert: readFileSync(config.api.tls.cert), key: readFileSync(config.api.tls.key) }, app)
       : createHttpServer(app);
-    const loaded = finishLoad();
-    logger.info({ identifiers: loaded.loaded, ms: Math.round(performance.now() - loadStart) }, 'credential index loaded');
+    if (load.background) logger.info({ ms: Math.round(performance.now() - loadStart) }, 'credential index loading in the background; cards it does not hold yet are read from the database');
 
     const admin = await initialAdmin;
     if (admin) {
@@ -197,7 +210,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     for (const r of config.readers) {
       const resolved = resolveFormatNames(formatsByReader.get(r.id) ?? r.formats);
       if (!resolved.ok) throw new Error(`reader ${r.id}: unknown formats ${resolved.unknown.join(', ')}`);
-      readers.set(r.id, new ReaderPipeline(r, resolved.formats, { clock, logger, index, profiles, verifyPin, executor, lockout: config.lockout }));
+      readers.set(r.id, new ReaderPipeline(r, resolved.formats, {
+        clock, logger, index, profiles, verifyPin, lookupMiss: services.indexSync.lookupMiss, executor, lockout: config.lockout,
+      }));
     }
     const capture: CaptureSources = await startCaptureSources({ config, board, dataDir, clock, logger, readers });
 
@@ -223,8 +238,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
 
     if (config.api.batchWorker === 'resident') services.identifierBatches?.keepRunning();
     const notifier = createSystemdNotifier(opts.env ?? process.env);
-    notifier.ready(`${readers.size} readers, ${index.size} identifiers, gpio ${port.backend}`);
+    notifier.ready(`${readers.size} readers, ${load.background ? 'credential index loading' : `${index.size} identifiers`}, gpio ${port.backend}`);
     notifier.startWatchdog();
+    ready();
 
     let stopped = false;
     return {
@@ -239,6 +255,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         await capture.stop();
         for (const r of readers.values()) r.dispose();
         doors.dispose();
+        await stopLoad();
         await new Promise<void>((ok) => {
           server.close(() => ok());
           server.closeAllConnections();
@@ -253,6 +270,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     };
   } catch (err) {
     doors.safeState();
+    await stopLoad();
     writer?.close();
     await checkpointer?.close();
     db?.close();

@@ -5,6 +5,7 @@ import { createLogger, silentLogger } from '../core/logger.ts';
 import { credentialRepos } from '../storage/repositories.test-helper.ts';
 import { hashSecret } from '../storage/secret-hash.ts';
 import { useTempDbs } from '../storage/temp-db.test-helper.ts';
+import { credentialNumber } from '../wiegand/credential-number.ts';
 import { createIndexSync } from './index-sync.ts';
 
 const temp = useTempDbs();
@@ -99,5 +100,94 @@ describe('index sync', () => {
     expect(sync.loadAll()).toEqual({ loaded: 40, rejected: [] });
     expect(log.lines.join('')).toContain('reading the rest on the main thread');
     for (let i = 1; i <= 40; i++) expect(index.findSlot('card', BigInt(i))).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('index sync: background load', () => {
+  /** 400 cards (numbers 1000 + i) and one access code; the rowids of the cards in order. */
+  function fill(db: ReturnType<typeof temp.fresh>) {
+    const repos = credentialRepos(db);
+    const uids: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      const r = repos.identifiers.create({ userUuid: repos.owner.uuid, lock: 'all', type: 'card', number: BigInt(1000 + i), ...(i % 7 === 0 ? { maxPasses: 3 } : {}) });
+      if (!r.ok) throw new Error(r.code);
+      uids.push(r.value.uid);
+    }
+    const code = repos.accessCodes.create({ code: '4321', lock: 'all', type: 'ongoing' });
+    if (!code.ok) throw new Error(code.code);
+    return { ...repos, uids };
+  }
+  const LOAD = { parallelFromRows: 1, chunkRows: 16, ownShare: 0.2, stallMs: 20_000 };
+
+  it('ends with what a load from scratch gives, though changes, pass counts and lookups came while chunks were read earlier', async () => {
+    const db = temp.fresh();
+    const { identifiers, owner, uids } = fill(db);
+    const index = new CredentialIndex();
+    const log = recordingLogger();
+    const sync = createIndexSync(db, index, log.logger, LOAD);
+    const load = sync.startLoad();
+    expect(load.background).toBe(true);
+    expect(sync.loading).toBe(true);
+    // Only the access code so far: identifiers come a chunk per event-loop turn.
+    expect(index.size).toBe(1);
+    expect(index.findSlot('inputCode', '4321')).toBeGreaterThanOrEqual(0);
+
+    // The worker reads the upper 80 % meanwhile: give it time to have read (and queued) all of it,
+    // so the chunks below are older than the changes made next.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
+    const at = (i: number) => ({ uid: uids[i]!, id: sync.idOf(uids[i]!)! });
+    const [changed, gone, counted, looked] = [at(399), at(398), at(392), at(350)];
+    expect(identifiers.update(changed.uid, { lock: 'first' }).ok).toBe(true);
+    sync.saved(changed.uid);
+    expect(identifiers.delete(gone.uid).ok).toBe(true);
+    sync.removed(gone.id);
+    // A card is presented before its chunk is applied: storage answers, the index keeps it, the pass is counted.
+    const slot = sync.lookupMiss('card', credentialNumber(1392n));
+    expect(index.columns.id[slot]).toBe(counted.id);
+    expect(identifiers.consumePass(counted.uid, 1_750_000_000_000).ok).toBe(true);
+    index.recordPass(counted.id);
+    expect(index.columns.id[sync.lookupMiss('card', credentialNumber(1350n))]).toBe(looked.id);
+    expect(sync.lookupMiss('card', credentialNumber(999n))).toBe(-1);
+    expect(sync.lookupMiss('inputCode', '4321')).toBeGreaterThanOrEqual(0);
+    const added = identifiers.create({ userUuid: owner.uuid, lock: 'second', type: 'card', number: 77n });
+    if (!added.ok) throw new Error(added.code);
+    sync.saved(added.value.uid);
+
+    expect(await load.done).toEqual({ loaded: 401, rejected: [] });
+    expect(sync.loading).toBe(false);
+    expect(sync.lookupMiss('card', credentialNumber(1200n))).toBe(-1);
+    expect(log.lines).toEqual([]);
+
+    const fresh = new CredentialIndex();
+    createIndexSync(db, fresh, silentLogger).loadAll();
+    expect(index.size).toBe(fresh.size);
+    for (const uid of [...uids, added.value.uid]) {
+      const id = sync.idOf(uid);
+      if (id === undefined) continue;
+      expect(index.get(id)).toEqual(fresh.get(id));
+    }
+    expect(index.get(gone.id)).toBeUndefined();
+    expect(index.get(changed.id)).toMatchObject({ lock: 'first' });
+    expect(index.get(counted.id)).toMatchObject({ passesUsed: 1 });
+  });
+
+  it('loads a small table at once, and stops a background load when cancelled', async () => {
+    const db = temp.fresh();
+    fill(db);
+    const small = createIndexSync(db, new CredentialIndex(), silentLogger);
+    const now = small.startLoad();
+    expect(now.background).toBe(false);
+    expect(small.loading).toBe(false);
+    expect(await now.done).toEqual({ loaded: 401, rejected: [] });
+
+    const index = new CredentialIndex();
+    const sync = createIndexSync(db, index, silentLogger, LOAD);
+    const load = sync.startLoad();
+    load.cancel();
+    const result = await load.done;
+    expect(result.loaded).toBeLessThan(401);
+    expect(index.size).toBe(result.loaded);
+    // Cancelled, not complete: misses still go to storage.
+    expect(sync.loading).toBe(true);
   });
 });

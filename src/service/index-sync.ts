@@ -6,8 +6,16 @@
  * the index's ownerId/timeProfileId): stable for a row's life, free to look up, no extra memory.
  * Access codes (seed 004) share the keypad number space: they enter the index as `inputCode`
  * records under the negated rowid of their own table, so the two id ranges never meet.
- * The start-up load (`loadAll`) and every later change go through this one module so the two
- * can never disagree about ids. Calls happen only after the write transaction has committed.
+ * The start-up load (`startLoad`, `loadAll`) and every later change go through this one module so
+ * the two can never disagree about ids. Calls happen only after the write transaction has committed.
+ *
+ * A large table loads in the background while the daemon already runs. Then every chunk was read
+ * at some point after the load began, and every change since then has come through here after its
+ * commit: a changed identifier is in the index already (or is listed as removed), and its state
+ * there is at least as new as any chunk's. So the load puts in only identifiers the index does not
+ * hold and that were not removed meanwhile. A card presented before its chunk came is read from
+ * storage by `lookupMiss` and kept, which is the same as a change. Pass counts are safe either way:
+ * storage refuses a pass beyond the limit whatever the index says (pass-ledger.ts).
  */
 import type { Logger } from '../core/logger.ts';
 import type { BulkLoadResult, CredentialIndex, IdentifierRow as IndexRow } from '../access/credential-index.ts';
@@ -15,16 +23,20 @@ import { IDENTIFIER_TYPES, type IdentifierType, type IdentifierValue } from '../
 import { isLockScope, type LockScope } from '../access/lock-scope.ts';
 import type { Db } from '../storage/database.ts';
 import {
+  INDEX_ENTRY_COLUMNS,
   createIdentifierIndexReader,
   enabledOfPacked,
+  entryOfRow,
   hasPinOfPacked,
   lockOfPacked,
   typeOfPacked,
   type IdentifierIndexChunk,
   type IdentifierIndexEntry,
 } from '../storage/identifier-index-reader.ts';
-import { DEFAULT_PARALLEL_LOAD, loadChunks, type ParallelLoadOptions } from '../storage/identifier-index-parallel.ts';
-import { valueFromStored } from '../storage/number-key.ts';
+import { DEFAULT_PARALLEL_LOAD, loadChunks, loadChunksInBackground, loadsInParallel, type ParallelLoadOptions } from '../storage/identifier-index-parallel.ts';
+import { storedNumber, valueFromStored } from '../storage/number-key.ts';
+import type { LookupMiss } from '../access/rules-engine.ts';
+import { yieldToLoop } from './chunked-batch.ts';
 
 interface AccessCodeJoinedRow {
   rowid: number;
@@ -161,13 +173,29 @@ export interface IndexSync {
   accessCodeOf(indexId: number): string | undefined;
   /** After commit: re-read the access code and put it into the index. */
   accessCodeSaved(id: string): void;
-  /** Start-up or restore: replace the index content with every stored identifier and access code. */
+  /** Restore (and tests): replace the index content with every stored identifier and access code, now. */
   loadAll(): BulkLoadResult;
   /**
-   * loadAll in two steps: a large table's worker starts reading now, and the returned function
-   * does the rest (this thread's part, then building the index). Start-up does other work between.
+   * Start-up: loadAll, but a large identifier table (`parallelFromRows`) loads in the background,
+   * one chunk per event-loop turn, while the daemon runs: until it is done, `lookupMiss` answers
+   * what the index does not hold yet from storage, and every change keeps its newer state. The
+   * load's workers start once `applyAfter` settles (start-up: once the daemon is ready; on two
+   * cores, loading and starting at once delayed ready by ~0.6 s).
    */
-  beginLoad(): () => BulkLoadResult;
+  startLoad(opts?: { readonly applyAfter?: Promise<unknown> }): IndexLoad;
+  /** A background load has not finished (or failed): lookupMiss reads storage. */
+  readonly loading: boolean;
+  /** For the rules engine: while a background load runs, a number the index misses is read from storage (and kept); else -1. */
+  readonly lookupMiss: LookupMiss;
+}
+
+export interface IndexLoad {
+  /** The load goes on after startLoad returned. */
+  readonly background: boolean;
+  /** Settles when the index holds everything (rejects if a background load failed: lookupMiss then stays on). */
+  readonly done: Promise<BulkLoadResult>;
+  /** Stops a background load at its next chunk (daemon stop). */
+  cancel(): void;
 }
 
 /** `loadOptions`: how loadAll splits a large table between this thread and a worker (tests make it small). */
@@ -182,6 +210,10 @@ export function createIndexSync(db: Db, index: CredentialIndex, logger: Logger, 
   const allCodes = s.prepare<[], AccessCodeJoinedRow>(ACCESS_CODE_SELECT);
   const codeCount = s.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM access_codes');
   const counts = s.prepare<[], { type: IdentifierType; n: number }>('SELECT type, n FROM identifier_counts');
+  const entryByNumber = s.prepare<[string, string]>(`SELECT ${INDEX_ENTRY_COLUMNS} FROM identifiers WHERE type = ? AND number = ?`).raw(true);
+  const codeByDigits = s.prepare<[string], AccessCodeJoinedRow>(`${ACCESS_CODE_SELECT} WHERE code = ?`);
+  /** While a background load runs: the ids removed since it began (a chunk read earlier may still hold them). */
+  let removedWhileLoading: Set<number> | undefined;
 
   function put(entry: IdentifierIndexEntry): void {
     const r = index.upsert(toIndexRow(entry));
@@ -199,6 +231,7 @@ export function createIndexSync(db: Db, index: CredentialIndex, logger: Logger, 
     savedEntry: put,
     removed(id) {
       index.remove(id);
+      removedWhileLoading?.add(id);
     },
     accessCodeIdOf: (id) => {
       const r = codeRowid.get(id);
@@ -212,32 +245,88 @@ export function createIndexSync(db: Db, index: CredentialIndex, logger: Logger, 
       const r = index.upsert(indexRow);
       if (!r.ok) logger.warn({ accessCode: id, reason: r.reason }, 'credential index refused a committed access code');
     },
-    loadAll: () => beginLoad()(),
-    beginLoad,
+    loadAll,
+    startLoad,
+    get loading() {
+      return removedWhileLoading !== undefined;
+    },
+    lookupMiss(type, value) {
+      if (!removedWhileLoading) return -1;
+      if (type === 'inputCode') {
+        const code = codeByDigits.get(String(value));
+        const row = code && accessCodeIndexRow(code);
+        if (row) index.upsert(row);
+      }
+      const number = storedNumber(type, value);
+      const entry = number === undefined ? undefined : (entryByNumber.get(type, number) as unknown[] | undefined);
+      if (entry) put(entryOfRow(entry));
+      return index.findSlot(type, value);
+    },
   };
 
-  function beginLoad(): () => BulkLoadResult {
-    const chunks = loadChunks(db, reader, logger, loadOptions);
-    return () => finishLoad(chunks);
-  }
-
-  function finishLoad(chunks: Generator<IdentifierIndexChunk>): BulkLoadResult {
-    const codes = (function* () {
+  function accessCodeRows(): Iterable<IndexRow> {
+    return (function* () {
       for (const r of allCodes.iterate()) {
         const row = accessCodeIndexRow(r);
         if (row) yield row;
       }
     })();
-    const rows = chunkRows(chunks, codes);
-    // One read transaction: the counts and every chunk see the same snapshot.
-    const result = db.withTransaction(() => {
-      const expected: Partial<Record<IdentifierType, number>> = Object.fromEntries(counts.all().map((c) => [c.type, c.n]));
-      expected.inputCode = (expected.inputCode ?? 0) + codeCount.get()!.n;
-      return index.loadBulk(rows, expected);
-    });
+  }
+
+  function expectedCounts(): Partial<Record<IdentifierType, number>> {
+    const expected: Partial<Record<IdentifierType, number>> = Object.fromEntries(counts.all().map((c) => [c.type, c.n]));
+    expected.inputCode = (expected.inputCode ?? 0) + codeCount.get()!.n;
+    return expected;
+  }
+
+  function reportRejected(result: BulkLoadResult): BulkLoadResult {
     if (result.rejected.length > 0) {
       logger.warn({ rejected: result.rejected.length }, 'credential index rejected stored identifiers');
     }
     return result;
+  }
+
+  function loadAll(): BulkLoadResult {
+    const chunks = loadChunks(db, reader, logger, loadOptions);
+    // One read transaction: the counts and every chunk see the same snapshot.
+    return reportRejected(db.withTransaction(() => index.loadBulk(chunkRows(chunks, accessCodeRows()), expectedCounts())));
+  }
+
+  function startLoad(opts: { readonly applyAfter?: Promise<unknown> } = {}): IndexLoad {
+    const range = reader.rowids();
+    if (!range || !loadsInParallel(range, loadOptions)) return { background: false, done: Promise.resolve(loadAll()), cancel() {} };
+    const removed = new Set<number>();
+    removedWhileLoading = removed;
+    index.clear();
+    index.reserve(expectedCounts());
+    // Access codes are few: they go in now. Identifiers follow a chunk at a time; whatever a change
+    // (or lookupMiss) put in meanwhile, or removed, is newer than a chunk read before it.
+    const codes = index.addBulk(accessCodeRows());
+    // addBulk leaves alone what the index holds: changes (and lookupMiss) since the load began.
+    const skip = (id: number): boolean => removed.has(id);
+    let cancelled = false;
+    let cancel = (): void => {};
+    const cancelling = new Promise<void>((resolve) => (cancel = resolve));
+    const done = (async (): Promise<BulkLoadResult> => {
+      const rejected = [...codes.rejected];
+      await Promise.race([opts.applyAfter, cancelling]);
+      if (cancelled) return { loaded: index.size, rejected };
+      for await (const chunk of loadChunksInBackground(db, reader, range, logger, loadOptions)) {
+        rejected.push(...index.addBulk(chunkRows([chunk], []), skip).rejected);
+        await yieldToLoop();
+        if (cancelled) break;
+      }
+      if (!cancelled) removedWhileLoading = undefined;
+      // What the index holds, changes made during the load included.
+      return reportRejected({ loaded: index.size, rejected });
+    })();
+    return {
+      background: true,
+      done,
+      cancel() {
+        cancelled = true;
+        cancel();
+      },
+    };
   }
 }

@@ -5,15 +5,18 @@
  * read-only connection while this thread reads the lower part and then builds the index from both,
  * in rowid order, exactly as the serial read would.
  *
- * The caller's loop is synchronous (CredentialIndex.loadBulk inside a read transaction), so this
- * thread does not wait for 'message' events: the worker counts its posts in a shared Int32 and this
- * thread blocks on it with Atomics.wait, then takes the message with receiveMessageOnPort.
+ * Two forms. `loadChunks` is for a caller whose loop is synchronous (loadAll: CredentialIndex.loadBulk
+ * inside a read transaction): this thread does not wait for 'message' events; the worker counts its
+ * posts in a shared Int32 and this thread blocks on it with Atomics.wait, then takes the message
+ * with receiveMessageOnPort. `loadChunksInBackground` is for the daemon's start with a large table:
+ * two workers read and this thread only parses and indexes, waiting with Atomics.waitAsync, so
+ * the event loop runs between chunks.
  *
- * Consistency: the two connections read separate snapshots. That equals one snapshot only while no
- * one writes identifiers, which holds at start-up (the load runs before the API and readers start,
- * and start-up is the only caller of IndexSync.loadAll today). A reload while the batch worker can
- * commit would need the serial path (`parallelFromRows: Infinity`). Small tables always take it.
- * If the worker fails or stalls, this thread reads the rest itself.
+ * Consistency: each connection reads its own snapshot. For loadAll that equals one snapshot only
+ * while no one writes identifiers: restore and tests call it with nothing else writing. The
+ * background load's applier passes over every identifier changed after it began (index-sync.ts),
+ * which makes any mix of snapshots taken after that point agree. Small tables always take the
+ * serial path. If a worker fails or stalls, this thread reads the rest of its part itself.
  */
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { Logger } from '../core/logger.ts';
@@ -23,9 +26,12 @@ import { LAST_ROWID, SCAN_CACHE_PRAGMA, parseIndexChunk, type IdentifierIndexChu
 
 export interface LoadWorkerData {
   readonly path: string;
+  /** Reads the rowids after < rowid ≤ until. */
   readonly after: number;
+  readonly until: number;
   readonly chunkRows: number;
   readonly port: MessagePort;
+  /** Int32 counting the posts (of every worker sharing it). */
   readonly signal: SharedArrayBuffer;
 }
 
@@ -49,7 +55,7 @@ export interface ParallelLoadOptions {
 
 export const DEFAULT_PARALLEL_LOAD: ParallelLoadOptions = { parallelFromRows: 100_000, chunkRows: 4096, ownShare: 0.4, stallMs: 20_000 };
 
-/** Waits for the worker's next message; undefined after `stallMs` without one. */
+/** Waits for the worker's next message, blocking this thread; undefined after `stallMs` without one. */
 function nextMessage(port: MessagePort, posted: Int32Array, taken: number, stallMs: number): LoadWorkerMessage | undefined {
   const deadline = performance.now() + stallMs;
   for (;;) {
@@ -63,6 +69,21 @@ function nextMessage(port: MessagePort, posted: Int32Array, taken: number, stall
   }
 }
 
+/** Lowers the connection's page cache for a scan (SCAN_CACHE_PRAGMA); returns what puts it back. */
+function scanCache(db: Db): () => void {
+  const cacheSize = db.sqlite.pragma('cache_size', { simple: true }) as number;
+  db.sqlite.pragma(SCAN_CACHE_PRAGMA);
+  return () => db.sqlite.pragma(`cache_size = ${cacheSize}`);
+}
+
+/** The rowid this thread reads up to: the rest goes to the worker. */
+const splitOf = (range: { min: number; max: number }, opts: ParallelLoadOptions): number =>
+  range.min - 1 + Math.floor((range.max - range.min + 1) * opts.ownShare);
+
+/** Whether a table spanning these rowids is large enough to share its load with a worker. */
+export const loadsInParallel = (range: { min: number; max: number } | undefined, opts: ParallelLoadOptions): boolean =>
+  range !== undefined && range.max - range.min + 1 >= opts.parallelFromRows;
+
 /**
  * Every identifier's chunk in rowid order, the upper part read by a worker when the table is large.
  * Not a generator function: the worker starts (and begins reading) at the call, so the caller can
@@ -71,54 +92,116 @@ function nextMessage(port: MessagePort, posted: Int32Array, taken: number, stall
 export function loadChunks(db: Db, reader: IdentifierIndexReader, logger: Logger, opts: ParallelLoadOptions = DEFAULT_PARALLEL_LOAD): Generator<IdentifierIndexChunk> {
   const range = reader.rowids();
   // The rowid span stands in for the row count (rowids are dense unless many rows were deleted).
-  const upper = !range || range.max - range.min + 1 < opts.parallelFromRows
-    ? undefined
-    : startUpperLoad(db, range.min - 1 + Math.floor((range.max - range.min + 1) * opts.ownShare), logger, opts);
+  const split = range ? splitOf(range, opts) : 0;
+  const signal = new SharedArrayBuffer(4);
+  const posted = new Int32Array(signal);
+  const upper = range && loadsInParallel(range, opts) ? startRangeLoad(db, split, LAST_ROWID, signal, logger, opts) : undefined;
   return (function* () {
-    const cacheSize = db.sqlite.pragma('cache_size', { simple: true }) as number;
-    db.sqlite.pragma(SCAN_CACHE_PRAGMA);
+    const restoreCache = scanCache(db);
     try {
       if (upper === undefined) {
         yield* reader.chunks();
         return;
       }
-      yield* reader.chunks(0, upper.split);
-      yield* upper.chunks(reader);
+      yield* reader.chunks(0, split);
+      for (let taken = 0; ; taken++) {
+        const next = upper.take(nextMessage(upper.port, posted, taken, opts.stallMs));
+        if (next === 'done') return;
+        if (next === 'rest') return yield* upper.rest(reader);
+        yield next;
+      }
     } finally {
-      db.sqlite.pragma(`cache_size = ${cacheSize}`);
+      restoreCache();
       upper?.stop();
     }
   })();
 }
 
-/** The worker reading rowids above `split`, started now; its chunks are taken in order by `chunks`. */
-function startUpperLoad(db: Db, split: number, logger: Logger, opts: ParallelLoadOptions) {
-  const { port1, port2 } = new MessageChannel();
+/** Workers of a background load, each reading its share of the rowids. */
+const BACKGROUND_WORKERS = 2;
+
+/**
+ * loadChunks for a load the event loop keeps running beside (a large table at start-up). Every
+ * read is left to workers (BACKGROUND_WORKERS, each its share of the rowids, started at the call):
+ * this thread only parses and indexes, ~1 ms a 4096-row chunk, where reading one here took ~15 ms
+ * that a card's decision would have waited behind. Chunks come in whatever order the workers
+ * deliver them; the caller takes one per step and yields to the loop between steps.
+ * Whoever applies the chunks must pass over what changed since the call (index-sync.ts). Not a
+ * generator function, so the workers start at the call; ending the iteration early stops them.
+ */
+export function loadChunksInBackground(db: Db, reader: IdentifierIndexReader, range: { min: number; max: number }, logger: Logger, opts: ParallelLoadOptions = DEFAULT_PARALLEL_LOAD) {
   const signal = new SharedArrayBuffer(4);
   const posted = new Int32Array(signal);
-  const data: LoadWorkerData = { path: db.path, after: split, chunkRows: opts.chunkRows, port: port2, signal };
+  const span = range.max - range.min + 1;
+  const bounds = Array.from({ length: BACKGROUND_WORKERS + 1 }, (_, i) =>
+    i === 0 ? range.min - 1 : i === BACKGROUND_WORKERS ? LAST_ROWID : range.min - 1 + Math.floor((span * i) / BACKGROUND_WORKERS));
+  const loads = bounds.slice(1).map((until, i) => startRangeLoad(db, bounds[i]!, until, signal, logger, opts));
+  // Atomics.waitAsync keeps no process alive: the workers do, until they end or are stopped.
+  for (const load of loads) load.worker.ref();
+  return (async function* (): AsyncGenerator<IdentifierIndexChunk> {
+    const active = new Set(loads);
+    let taken = 0;
+    let lastMessageAt = performance.now();
+    try {
+      while (active.size > 0) {
+        let got = false;
+        for (const load of active) {
+          const m = receiveMessageOnPort(load.port);
+          if (!m) continue;
+          got = true;
+          taken++;
+          lastMessageAt = performance.now();
+          const next = load.take(m.message as LoadWorkerMessage);
+          if (next === 'done') active.delete(load);
+          else if (next === 'rest') {
+            active.delete(load);
+            yield* load.rest(reader);
+          } else yield next;
+        }
+        if (got) continue;
+        const left = lastMessageAt + opts.stallMs - performance.now();
+        if (left <= 0) {
+          for (const load of active) {
+            load.take(undefined);
+            yield* load.rest(reader);
+          }
+          return;
+        }
+        // Until any worker posts again (or a short time passes, in case a count moved just before its message became receivable).
+        const wait = Atomics.waitAsync(posted, 0, taken, Math.min(left, 50));
+        if (wait.async) await wait.value;
+      }
+    } finally {
+      for (const load of loads) load.stop();
+    }
+  })();
+}
+
+/** The worker reading the rowids after < rowid ≤ until, started now, counting its posts in `signal`; `take` turns its messages into chunks. */
+function startRangeLoad(db: Db, after: number, until: number, signal: SharedArrayBuffer, logger: Logger, opts: ParallelLoadOptions) {
+  const { port1, port2 } = new MessageChannel();
+  const data: LoadWorkerData = { path: db.path, after, until, chunkRows: opts.chunkRows, port: port2, signal };
   const worker = startWorker(LOAD_WORKER_PATH, { workerData: data, transferList: [port2] });
   // Failures reach this thread as a message or a stall; the event only needs a listener so it cannot crash the process.
   worker.on('error', (err) => logger.warn({ err }, 'identifier load worker failed'));
   worker.unref();
+  let last = after;
   return {
-    split,
-    *chunks(reader: IdentifierIndexReader): Generator<IdentifierIndexChunk> {
-      let after = split;
-      for (let taken = 0; ; taken++) {
-        const m = nextMessage(port1, posted, taken, opts.stallMs);
-        if (m && 'raw' in m) {
-          const c = parseIndexChunk(m.raw);
-          after = c.id[c.id.length - 1] ?? after;
-          yield c;
-          continue;
-        }
-        if (m && 'done' in m) return;
-        logger.warn({ error: m ? m.error : `no chunk for ${opts.stallMs} ms`, after }, 'identifier load worker gave up; reading the rest on the main thread');
-        yield* reader.chunks(after, LAST_ROWID);
-        return;
+    worker,
+    port: port1,
+    /** The worker's next chunk; 'done' at its end; 'rest', logged, if it failed or stalled (no message: undefined), then read `rest` here. */
+    take(m: LoadWorkerMessage | undefined): IdentifierIndexChunk | 'done' | 'rest' {
+      if (m && 'raw' in m) {
+        const c = parseIndexChunk(m.raw);
+        last = c.id[c.id.length - 1] ?? last;
+        return c;
       }
+      if (m && 'done' in m) return 'done';
+      logger.warn({ error: m ? m.error : `no chunk for ${opts.stallMs} ms`, after: last }, 'identifier load worker gave up; reading the rest on the main thread');
+      return 'rest';
     },
+    /** What the worker did not deliver, read on this thread. */
+    rest: (reader: IdentifierIndexReader): Generator<IdentifierIndexChunk> => reader.chunks(last, until),
     stop(): void {
       port1.close();
       void worker.terminate();
