@@ -49,8 +49,22 @@ export async function presentCard(client: SimEdgeClient): Promise<PresentedFrame
   return { lastSentMs: lastSentUs / 1000, maxLateMs: maxLateUs / 1000, longestSilenceMs: longestSilenceUs / 1000 };
 }
 
+/** Connects once the daemon's socket is up: the capacity figure starts this process before its other starts and that daemon. */
+async function connectWhenListening(socketPath: string, timeoutMs = 600_000): Promise<SimEdgeClient> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await connectSimEdgeClient(socketPath);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOENT' && code !== 'ECONNREFUSED') || performance.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const client = await connectSimEdgeClient(process.argv[2]!);
+  const client = await connectWhenListening(process.argv[2]!);
   const gc = (globalThis as { gc?: (o?: { type: 'minor' | 'major' }) => void }).gc;
   gc?.();
   process.stdout.write(`${READY}\n`);

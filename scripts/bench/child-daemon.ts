@@ -36,9 +36,15 @@ export interface BenchDaemon {
   readonly realtimePriority: number;
   /** How it is scheduled, for notes: nice, and the loop's real-time priority if any. */
   readonly scheduling: string;
-  /** monotonicMs() at spawn and when "controller running" was read. */
+  /** monotonicMs() at spawn and when "controller running" was read (cards are decided from then on). */
   readonly spawnedAt: number;
   readonly readyAt: number;
+  /**
+   * monotonicMs() when "credential index loaded" was read: a large table loads in the background
+   * after ready. startChildDaemon returns once it is in unless told not to wait, so every figure
+   * but the start itself runs on a daemon with its whole index.
+   */
+  readonly indexLoaded: Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -50,7 +56,7 @@ const INITIAL_ADMIN = /^Initial admin account created\. Username: (\S+)\s+Passwo
 /** Starts the daemon on a fresh data dir (its first start prints the initial admin password). */
 export async function startChildDaemon(
   configPath: string,
-  opts: { env?: NodeJS.ProcessEnv; readyTimeoutMs?: number; nodeArgs?: readonly string[] } = {},
+  opts: { env?: NodeJS.ProcessEnv; readyTimeoutMs?: number; nodeArgs?: readonly string[]; waitForIndex?: boolean } = {},
 ): Promise<BenchDaemon> {
   const readyTimeoutMs = opts.readyTimeoutMs ?? 60_000;
   const cli = builtCli();
@@ -66,10 +72,16 @@ export async function startChildDaemon(
     readyAt = monotonicMs();
     return true;
   }, readyTimeoutMs);
+  let indexLoadedAt = 0;
+  const indexLoaded = handled(child.waitForLine((l) => {
+    if (!isLog('credential index loaded')(l)) return false;
+    indexLoadedAt = monotonicMs();
+    return true;
+  }, readyTimeoutMs).then(() => indexLoadedAt));
   const exitedEarly = child.exited().then((code) => {
     throw new Error(`daemon exited (${code}) before it was ready:\n${child.lines.slice(-15).join('\n')}`);
   });
-  await Promise.race([running, exitedEarly]);
+  await Promise.race([Promise.all([running, opts.waitForIndex === false ? undefined : indexLoaded]), exitedEarly]);
   const [, username, password] = INITIAL_ADMIN.exec(await admin)!;
   const { port } = JSON.parse(await listening) as { port: number };
   const base = `http://127.0.0.1:${port}`;
@@ -82,7 +94,7 @@ export async function startChildDaemon(
   const realtimePriority = realtimePriorityOf(child.proc.pid!);
   const scheduling = `nice ${nice}${realtimePriority > 0 ? `, event loop SCHED_RR ${realtimePriority}` : ''}`;
   return {
-    child, pid: child.proc.pid!, base, token, nice, realtimePriority, scheduling, spawnedAt, readyAt,
+    child, pid: child.proc.pid!, base, token, nice, realtimePriority, scheduling, spawnedAt, readyAt, indexLoaded,
     async stop() {
       if (child.proc.exitCode !== null || child.proc.signalCode !== null) return;
       child.proc.kill('SIGTERM');

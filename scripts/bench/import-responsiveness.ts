@@ -28,21 +28,19 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { seedIdentifiers, tempDir } from '../../test/support/daemon-harness.ts';
 import { fillIdentifiers } from './capacity.ts';
-import { PRESENT, SPLITTING_SILENCE_MS, type PresentedFrame } from './card-presenter.ts';
+import { SPLITTING_SILENCE_MS } from './card-presenter.ts';
 import { CLIENT_NICE, deprioritizeClient, prioritizeReader, READER_NICE, READER_REALTIME_PRIORITY, standInForHardware } from './process-priority.ts';
-import { monotonicMs, startChildDaemon, watchRelay, type RelayWatch } from './child-daemon.ts';
+import { monotonicMs, startChildDaemon, watchRelay } from './child-daemon.ts';
 import type { Figure } from './figure.ts';
 import { startIdleLoop } from './idle-loop.ts';
 import type { ImportReport } from './import-client.ts';
-import { READY, spawnLineChild, type LineChild } from './line-child.ts';
+import { READY, spawnLineChild } from './line-child.ts';
+import { describePhase, phaseData, presentEvery, presented } from './present-cards.ts';
 import { BENCH_CARD, writeSimDoorConfig } from './serial-relay.ts';
-import { formatSummary, summarize, type Summary } from './stats.ts';
+import { formatSummary, summarize } from './stats.ts';
 
 const TARGET_BLOCK_MS = 10;
 const TARGET_P99_DELTA_MS = 2;
-const PERIOD_MS = 100;
-/** A card whose relay has not moved after this long was not granted (split or rejected frame). */
-const LOST_AFTER_MS = 2000;
 const script = (name: string) => join(import.meta.dirname, name);
 /** The monitor's timer interval: a gap of one interval is an idle loop. */
 const MONITOR_INTERVAL_MS = 1;
@@ -90,78 +88,6 @@ function describeGap(g: Gap): string {
   if (!Number.isFinite(g.waitedMs)) return `${block.toFixed(1)} ms`;
   const asleep = Math.max(0, g.ms - g.ranMs - g.waitedMs);
   return `${block.toFixed(1)} ms (ran ${g.ranMs.toFixed(1)}, waited for a CPU ${g.waitedMs.toFixed(1)}, asleep ${asleep.toFixed(1)})`;
-}
-
-interface Phase {
-  readonly latencies: number[];
-  lost: number;
-  /** Frames after which the stream showed frame_rejected or access_denied (the daemon saw pieces, not the card). */
-  splitSeen: number;
-  /** Frames with a send-to-send silence ≥ SPLITTING_SILENCE_MS: the sender could split them itself. */
-  senderStalls: number;
-  /** Lost cards whose sender stalled (blame the measurement), and whose sender did not (blame the daemon). */
-  lostSenderStalled: number;
-  lostSenderSteady: number;
-  /** Per frame: largest lateness of an edge's send vs its plan (ms). */
-  readonly maxLateMs: number[];
-}
-
-/**
- * The daemon's verdicts that a presented card can only get when it arrived in pieces: pieces that
- * fit no format are rejected, pieces that do (the raw format takes any length) are unknown cards.
- */
-const PIECE_EVENTS = ['frame_rejected', 'access_denied'];
-const piecesSoFar = (relay: RelayWatch): number =>
-  Object.entries(relay.counts()).reduce((n, [k, v]) => (PIECE_EVENTS.some((t) => k.startsWith(t)) ? n + v : n), 0);
-
-/**
- * Has the reader process present the card every PERIOD_MS until `stop()` is true; collects last
- * edge → relay unlocked latencies (ms) and, per frame, what the sender and the daemon did.
- */
-async function presentEvery(reader: LineChild, relay: RelayWatch, stop: () => boolean): Promise<Phase> {
-  const phase: Phase = { latencies: [], lost: 0, splitSeen: 0, senderStalls: 0, lostSenderStalled: 0, lostSenderSteady: 0, maxLateMs: [] };
-  let next = monotonicMs();
-  while (!stop()) {
-    const piecesBefore = piecesSoFar(relay);
-    const unlocked = relay.next('unlocked', LOST_AFTER_MS);
-    const locked = relay.next('locked', LOST_AFTER_MS);
-    reader.send(PRESENT);
-    const frame = JSON.parse(await reader.nextLine()) as PresentedFrame;
-    const stalled = frame.longestSilenceMs >= SPLITTING_SILENCE_MS;
-    phase.maxLateMs.push(frame.maxLateMs);
-    if (stalled) phase.senderStalls++;
-    try {
-      phase.latencies.push((await unlocked) - frame.lastSentMs);
-    } catch {
-      phase.lost++;
-      if (stalled) phase.lostSenderStalled++;
-      else phase.lostSenderSteady++;
-    }
-    await locked.catch(() => {});
-    // A split frame's pieces are decided within one silence timeout of their last edge, long
-    // before the lost card's LOST_AFTER_MS (or a granted card's relock) has passed.
-    if (piecesSoFar(relay) > piecesBefore) phase.splitSeen++;
-    next = Math.max(next + PERIOD_MS, monotonicMs());
-    await sleep(Math.max(0, next - monotonicMs()));
-  }
-  return phase;
-}
-
-const presented = (p: Phase) => p.latencies.length + p.lost;
-
-/** "3 of 250 lost (1 after a sender stall, 2 with a steady sender); …; sender lateness per frame median … ms" */
-function describePhase(p: Phase): string {
-  const late = summarize(p.maxLateMs);
-  return `${p.lost} of ${presented(p)} lost (${p.lostSenderStalled} after a sender stall, ${p.lostSenderSteady} with a steady sender); ` +
-    `${p.splitSeen} frames seen split by the daemon (frame_rejected/access_denied), ${p.senderStalls} sender silences ≥ ${SPLITTING_SILENCE_MS} ms; ` +
-    `sender lateness per frame median ${late.median.toFixed(2)} / p99 ${late.p99.toFixed(2)} / max ${late.max.toFixed(2)} ms`;
-}
-
-function phaseData(p: Phase, latency: Summary) {
-  return {
-    latency, lost: p.lost, splitSeen: p.splitSeen, senderStalls: p.senderStalls,
-    lostSenderStalled: p.lostSenderStalled, lostSenderSteady: p.lostSenderSteady, senderLateMs: summarize(p.maxLateMs),
-  };
 }
 
 export const importResponsiveness: Figure = {
