@@ -49,8 +49,6 @@ export interface IdentifierRow {
   readonly hasPin?: boolean;
   /** Positive time-profile id; 0/null/undefined = no profile (always). */
   readonly timeProfileId?: number | null;
-  /** Positive owner id for the journal; 0/null/undefined = none. */
-  readonly ownerId?: number | null;
 }
 
 /** A record read back from the index (normalised: the value is canonical, defaults filled in). */
@@ -67,7 +65,6 @@ export interface IdentifierRecord {
   readonly oneTimeUse: boolean;
   readonly hasPin: boolean;
   readonly timeProfileId: number | null;
-  readonly ownerId: number | null;
 }
 
 export type RowError =
@@ -102,7 +99,6 @@ const COLUMN_TYPES = {
   maxPasses: Int32Array,
   passesUsed: Int32Array,
   timeProfileId: Int32Array,
-  ownerId: Int32Array,
   type: Uint8Array,
   lock: Uint8Array,
   flags: Uint8Array,
@@ -288,8 +284,7 @@ export class CredentialIndex {
     if (max !== UNLIMITED && !(Number.isInteger(max) && max >= 0 && max <= INT32_MAX)) return 'invalid_passes';
     if (!(Number.isInteger(passes) && passes >= 0 && passes <= INT32_MAX)) return 'invalid_passes';
     const profile = optionalRef(row.timeProfileId);
-    const owner = optionalRef(row.ownerId);
-    if (profile === undefined || owner === undefined) return 'invalid_reference';
+    if (profile === undefined) return 'invalid_reference';
 
     const code = TYPE_CODE[row.type];
     // Buckets, not just lookups: a new identifier (a load's every row) is then mapped where its
@@ -330,7 +325,6 @@ export class CredentialIndex {
     c.maxPasses[slot] = max;
     c.passesUsed[slot] = passes;
     c.timeProfileId[slot] = profile;
-    c.ownerId[slot] = owner;
     c.flags[slot] =
       FLAG.LIVE |
       (row.enabled === false ? 0 : FLAG.ENABLED) |
@@ -401,7 +395,6 @@ export class CredentialIndex {
       oneTimeUse: (flags & FLAG.ONE_TIME) !== 0,
       hasPin: (flags & FLAG.HAS_PIN) !== 0,
       timeProfileId: c.timeProfileId[slot] || null,
-      ownerId: c.ownerId[slot] || null,
     };
   }
 }

@@ -261,17 +261,14 @@ export function createIdentifiersService(deps: IdentifiersServiceDeps) {
     const settings = { lock: item.lock, validFrom, validTo, maxPasses };
     // One UPDATE is atomic on its own; with an owner to write too, both share a savepoint.
     const known = plan.value.write === 'none' ? plan.value.user : undefined;
-    const result: RepoResult<IdentifierIndexEntry> =
-      known?.rowid !== undefined
-        ? identifiers.writeSettings(current, ownerChange(current, known, settings), known.rowid)
-        : db.attempt(() => {
-            owners.clear();
-            const owner = writeOwner(users, item.identifier_owner, plan.value);
-            if (!owner.ok) return owner;
-            const rowid = users.refOf(owner.value.uuid)?.rowid;
-            if (rowid === undefined) return failure('entity_not_found', 'user');
-            return identifiers.writeSettings(current, ownerChange(current, owner.value, settings), rowid);
-          });
+    const result: RepoResult<IdentifierIndexEntry> = known
+      ? identifiers.writeSettings(current, ownerChange(current, known, settings))
+      : db.attempt(() => {
+          owners.clear();
+          const owner = writeOwner(users, item.identifier_owner, plan.value);
+          if (!owner.ok) return owner;
+          return identifiers.writeSettings(current, ownerChange(current, owner.value, settings));
+        });
     if (result.ok) committed(afterCommit, current.uid, 'updated', caller, () => indexSync.savedEntry(result.value));
     return result;
   }

@@ -2,8 +2,8 @@
  * Keeps the in-memory credential index in step with committed storage.
  *
  * The index addresses records by a safe integer; identifiers are keyed by a text uid in SQLite.
- * The bridge is the identifiers table's rowid (and the rowids of the owner and time profile for
- * the index's ownerId/timeProfileId): stable for a row's life, free to look up, no extra memory.
+ * The bridge is the identifiers table's rowid (and the time profile's rowid for the index's
+ * timeProfileId): stable for a row's life, free to look up, no extra memory.
  * Access codes (seed 004) share the keypad number space: they enter the index as `inputCode`
  * records under the negated rowid of their own table, so the two id ranges never meet.
  * The start-up load (`startLoad`, `loadAll`) and every later change go through this one module so
@@ -87,7 +87,6 @@ function toIndexRow(e: IdentifierIndexEntry): IndexRow {
     passesUsed: e.passesUsed,
     enabled: e.enabled === 1,
     hasPin: e.hasPin === 1,
-    ownerId: e.ownerId,
     timeProfileId: e.timeProfileId,
   };
 }
@@ -109,7 +108,6 @@ function fillRow(row: MutableIndexRow, c: IdentifierIndexChunk, i: number): void
   row.passesUsed = x === 0 ? 0 : x[3];
   row.enabled = enabledOfPacked(p) === 1;
   row.hasPin = hasPinOfPacked(p) === 1;
-  row.ownerId = c.ownerId[i]!;
   row.timeProfileId = x === 0 ? null : x[4];
 }
 
@@ -128,7 +126,7 @@ function chunkRows(chunks: Iterable<IdentifierIndexChunk>, rest: Iterable<IndexR
       let i = 0;
       const row: MutableIndexRow = {
         id: 0, type: 'card', value: 0, lock: 'all', validFrom: null, validTo: null, maxPasses: null,
-        passesUsed: 0, enabled: true, hasPin: false, ownerId: null, timeProfileId: null,
+        passesUsed: 0, enabled: true, hasPin: false, timeProfileId: null,
       };
       const result: IteratorYieldResult<IndexRow> = { value: row, done: false };
       return {

@@ -36,7 +36,6 @@ describe('identifier index reader', () => {
     // A pass used alone (no limit, no validity) still needs the row's extra column.
     db.sqlite.prepare("UPDATE identifiers SET passes_used = 3 WHERE type = 'face_id'").run();
     const rowid = (uid: string) => db.sqlite.prepare('SELECT rowid FROM identifiers WHERE uid = ?').pluck().get(uid);
-    const userRowid = (uuid: string) => db.sqlite.prepare('SELECT rowid FROM users WHERE uuid = ?').pluck().get(uuid);
     const profileRowid = db.sqlite.prepare("SELECT rowid FROM time_profiles WHERE id = 'night'").pluck().get();
     const expected = identifiers.list({ limit: 100 }).map((r) => ({
       id: rowid(r.uid),
@@ -49,7 +48,6 @@ describe('identifier index reader', () => {
       passesUsed: r.passesUsed,
       enabled: r.enabled ? 1 : 0,
       hasPin: r.pinHash === null ? 0 : 1,
-      ownerId: userRowid(r.userUuid),
       timeProfileId: r.timeProfileId === null ? null : profileRowid,
     }));
     const byId = (a: Record<string, unknown>, b: Record<string, unknown>) => Number(a.id) - Number(b.id);

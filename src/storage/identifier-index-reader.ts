@@ -29,8 +29,6 @@ export interface IdentifierIndexEntry {
   readonly passesUsed: number;
   readonly enabled: number;
   readonly hasPin: number;
-  /** rowid of the owning user. */
-  readonly ownerId: number;
   /** rowid of the time profile, null without one. */
   readonly timeProfileId: number | null;
 }
@@ -46,7 +44,6 @@ const COLUMNS: ReadonlyArray<readonly [keyof IdentifierIndexEntry, string]> = [
   ['passesUsed', 'identifiers.passes_used'],
   ['enabled', 'identifiers.enabled'],
   ['hasPin', 'identifiers.pin_hash IS NOT NULL'],
-  ['ownerId', '(SELECT rowid FROM users WHERE uuid = identifiers.user_uuid)'],
   ['timeProfileId', '(SELECT rowid FROM time_profiles WHERE id = identifiers.time_profile_id)'],
 ];
 
@@ -80,7 +77,6 @@ export interface IdentifierIndexChunk {
   readonly id: readonly number[];
   readonly number: ReadonlyArray<number | string>;
   readonly packed: readonly number[];
-  readonly ownerId: readonly number[];
   readonly extra: ReadonlyArray<0 | IndexEntryExtra>;
 }
 
@@ -114,7 +110,6 @@ const LOAD_COLUMNS: ReadonlyArray<readonly [keyof IdentifierIndexChunk, string, 
   ['id', 'rowid', 'json_group_array(id)'],
   ['number', NUMBER_SQL, 'json_group_array(number)'],
   ['packed', PACKED_SQL, 'json_group_array(packed)'],
-  ['ownerId', '(SELECT rowid FROM users WHERE uuid = identifiers.user_uuid)', 'json_group_array(ownerId)'],
   ['extra', EXTRA_SQL, 'json_group_array(json(extra))'],
 ];
 
@@ -133,7 +128,6 @@ export function entryAt(c: IdentifierIndexChunk, i: number): IdentifierIndexEntr
     passesUsed: x === 0 ? 0 : x[3],
     enabled: enabledOfPacked(p),
     hasPin: hasPinOfPacked(p),
-    ownerId: c.ownerId[i]!,
     timeProfileId: x === 0 ? null : x[4],
   };
 }

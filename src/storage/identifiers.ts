@@ -326,10 +326,9 @@ export function createIdentifiersRepository(db: Db, opts: IdentifiersRepositoryO
    * The seed 000 update of an identifier that keeps its type and number: one statement, so it is
    * atomic without a savepoint of its own. No uniqueness, code-space or capacity check is needed
    * (type and number stay); the owner must exist (the foreign key is the check). `ref` must have
-   * been located in the same transaction; `ownerRowid` is the rowid of the owner after the write.
-   * Returns the identifier's index entry as written.
+   * been located in the same transaction. Returns the identifier's index entry as written.
    */
-  function writeSettings(ref: IdentifierRef, w: IdentifierSettingsWrite, ownerRowid: number): RepoResult<IdentifierIndexEntry> {
+  function writeSettings(ref: IdentifierRef, w: IdentifierSettingsWrite): RepoResult<IdentifierIndexEntry> {
     if (typeof w.lock !== 'string' || !isLockScope(w.lock)) return failure('invalid_input', 'lock');
     const bad = validityProblem(w);
     if (bad) return bad;
@@ -348,7 +347,6 @@ export function createIdentifiersRepository(db: Db, opts: IdentifiersRepositoryO
         passesUsed: ref.passesUsed,
         enabled: ref.enabled,
         hasPin: ref.hasPin,
-        ownerId: ownerRowid,
         timeProfileId: ref.timeProfileId,
       });
     });

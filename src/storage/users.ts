@@ -39,8 +39,6 @@ export interface UserRef {
   readonly uuid: string;
   readonly name: string;
   readonly ownerType: OwnerType;
-  /** The row's rowid (the credential index's owner id); set by the reads below, not by create/update. */
-  readonly rowid?: number;
 }
 
 /** Result of the seed 002 create-or-update: the row, and whether others share its name. */
@@ -96,10 +94,10 @@ export function createUsersRepository(db: Db, clock: Clock) {
   const byLinkId = s.prepare<[string], UserDbRow>('SELECT * FROM users WHERE link_id = ?');
   const byPhone = s.prepare<[string], UserDbRow>('SELECT * FROM users WHERE phone = ?');
   const byName = s.prepare<[string], UserDbRow>('SELECT * FROM users WHERE name = ? ORDER BY created_at, uuid');
-  const refByUuid = s.prepare<[string]>('SELECT uuid, name, owner_type, rowid FROM users WHERE uuid = ?').raw(true);
+  const refByUuid = s.prepare<[string]>('SELECT uuid, name, owner_type FROM users WHERE uuid = ?').raw(true);
   // No ORDER BY: sorting (a temp b-tree per call) tripled the cost, and callers only use the rows
   // to tell none, one and several apart.
-  const refsByName = s.prepare<[string, number]>('SELECT uuid, name, owner_type, rowid FROM users WHERE name = ? LIMIT ?').raw(true);
+  const refsByName = s.prepare<[string, number]>('SELECT uuid, name, owner_type FROM users WHERE name = ? LIMIT ?').raw(true);
   const countName = s.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM users WHERE name = ?');
   const page = s.prepare<[string, number], UserDbRow>('SELECT * FROM users WHERE uuid > ? ORDER BY uuid LIMIT ?');
   const insert = s.prepare(
@@ -218,10 +216,10 @@ export function createUsersRepository(db: Db, clock: Clock) {
   };
 }
 
-type RefRow = [string, string, OwnerType, number];
+type RefRow = [string, string, OwnerType];
 
 function refOfRow(r: RefRow): UserRef {
-  return { uuid: r[0], name: r[1], ownerType: r[2], rowid: r[3] };
+  return { uuid: r[0], name: r[1], ownerType: r[2] };
 }
 
 function map(r: UserDbRow | undefined): UserRow | undefined {
