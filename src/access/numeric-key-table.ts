@@ -13,6 +13,8 @@
  */
 const TWO_32 = 4294967296;
 const MAX_LOAD = 0.6;
+/** Int32s in a 4 KiB page. */
+const PAGE_INTS = 1024;
 
 export type KeyColumn = ArrayLike<number>;
 
@@ -113,10 +115,18 @@ export class NumericKeyTable {
     this.count = 0;
   }
 
-  /** Make room for `entries` without further rehashing (bulk load). */
+  /**
+   * Make room for `entries` without further rehashing (bulk load), and touch every page of the
+   * table now: a bulk load's inserts land on random buckets, and the kernel maps a fresh page at
+   * its first read and again at its first write (~5 µs each on a VM). At a million entries that
+   * was a 90 ms block in the first 4096-row chunk of a background load; in one sequential pass it
+   * is ~4 ms per table, before the daemon is ready.
+   */
   reserve(entries: number, keys: KeyColumn): void {
     const buckets = NumericKeyTable.bucketsFor(entries);
-    if (buckets > this.mask + 1) this.resize(buckets, keys);
+    if (buckets <= this.mask + 1) return;
+    this.resize(buckets, keys);
+    for (let i = 0; i < this.slots.length; i += PAGE_INTS) this.slots[i] = this.slots[i]! | 0;
   }
 
   private resize(buckets: number, keys: KeyColumn): void {
