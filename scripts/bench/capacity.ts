@@ -19,13 +19,15 @@ import { enrolledNumber } from './decision.ts';
 import type { Figure } from './figure.ts';
 import { READY, spawnLineChild, type LineChild } from './line-child.ts';
 import { describePhase, presentEvery, presented } from './present-cards.ts';
-import { prioritizeReader, standInForHardware } from './process-priority.ts';
+import { DAEMON_ALLOCATOR_ENV, prioritizeReader, standInForHardware } from './process-priority.ts';
 import { BENCH_CARD, writeSimDoorConfig } from './serial-relay.ts';
 import { formatSummary, summarize } from './stats.ts';
 
 const TARGET_START_S = 3;
 const TARGET_RSS_MB = 200;
 const OWNERS = 1000;
+/** Admin logins after the RSS reading, before a second one. */
+const LOGINS = 5;
 
 /** Fills `dataDir`'s doorctl.db with `count` cards; returns the seconds it took. */
 export function fillIdentifiers(dataDir: string, count: number): number {
@@ -79,7 +81,12 @@ async function startAndMeasure(configPath: string, settleMs: number) {
     const load = loadLine ? (JSON.parse(loadLine) as { identifiers: number; ms: number; background: boolean }) : { identifiers: -1, ms: -1, background: false };
     // Settle: let start-up garbage be collected the way it would be in service.
     await new Promise((r) => setTimeout(r, settleMs));
-    return { startS, indexS, load, rssMb: procStatusMb(daemon.pid, 'VmRSS'), peakMb: procStatusMb(daemon.pid, 'VmHWM') };
+    const rssMb = procStatusMb(daemon.pid, 'VmRSS');
+    const peakMb = procStatusMb(daemon.pid, 'VmHWM');
+    // Each login is a 16 MB password scrypt on the thread pool: the memory must go back afterwards.
+    for (let i = 0; i < LOGINS; i++) await daemon.login();
+    await new Promise((r) => setTimeout(r, settleMs));
+    return { startS, indexS, load, rssMb, peakMb, afterLoginsMb: procStatusMb(daemon.pid, 'VmRSS') };
   } finally {
     await daemon.stop();
   }
@@ -160,7 +167,7 @@ export const capacity: Figure = {
         residentDir = tempDir('doorctl-bench-capacity-resident-');
         copyOfFile(residentDir.path);
       }
-      const { startS, indexS, load, rssMb, peakMb } = await startAndMeasure(configPath, ctx.smoke ? 500 : 2000);
+      const { startS, indexS, load, rssMb, peakMb, afterLoginsMb } = await startAndMeasure(configPath, ctx.smoke ? 500 : 2000);
       if (load.identifiers !== count) throw new Error(`daemon loaded ${load.identifiers} identifiers, expected ${count}`);
       // The same daemon on an empty database: what the process costs before any identifier (full runs only).
       let empty = null;
@@ -193,7 +200,11 @@ export const capacity: Figure = {
             figure: `capacity: daemon spawn → whole index loaded, ${n} identifiers`,
             measured: `${indexS.toFixed(2)} s (index load ${load.ms} ms${load.background ? ', in the background' : ''})`, target: `≤ ${TARGET_START_S} s`, met: indexS <= TARGET_START_S,
           },
-          { figure: `capacity: daemon RSS after load, ${n} identifiers`, measured: `${rssMb.toFixed(0)} MB (peak during start ${peakMb.toFixed(0)} MB)`, target: `≤ ${TARGET_RSS_MB} MB`, met: rssMb <= TARGET_RSS_MB },
+          {
+            figure: `capacity: daemon RSS after load, ${n} identifiers`,
+            measured: `${rssMb.toFixed(0)} MB (peak during start ${peakMb.toFixed(0)} MB; after ${LOGINS} more admin logins ${afterLoginsMb.toFixed(0)} MB)`,
+            target: `≤ ${TARGET_RSS_MB} MB`, met: Math.max(rssMb, afterLoginsMb) <= TARGET_RSS_MB,
+          },
           {
             figure: 'capacity: a card every 100 ms from ready until the index is whole, the card enrolled last (so read from the database until then)',
             measured: `${cards.during.latencies.length} of ${presented(cards.during)} granted, last edge → relay median ${during.median.toFixed(2)} / p99 ${during.p99.toFixed(2)} / max ${during.max.toFixed(2)} ms ` +
@@ -202,15 +213,20 @@ export const capacity: Figure = {
           },
           ...(empty ? [{ figure: 'capacity: same daemon, empty database', measured: `${empty.startS.toFixed(2)} s to ready, RSS ${empty.rssMb.toFixed(0)} MB`, target: 'context', met: null }] : []),
           ...(resident
-            ? [{ figure: `capacity: RSS after load, ${n} identifiers, batch worker resident (api.batchWorker)`, measured: `${resident.rssMb.toFixed(0)} MB (${resident.startS.toFixed(2)} s to ready)`, target: `≤ ${TARGET_RSS_MB} MB (an option, not the default)`, met: resident.rssMb <= TARGET_RSS_MB }]
+            ? [{
+              figure: `capacity: RSS after load, ${n} identifiers, batch worker resident (api.batchWorker)`,
+              measured: `${resident.rssMb.toFixed(0)} MB (after ${LOGINS} more logins ${resident.afterLoginsMb.toFixed(0)} MB; ${resident.startS.toFixed(2)} s to ready)`,
+              target: `≤ ${TARGET_RSS_MB} MB (an option, not the default)`, met: Math.max(resident.rssMb, resident.afterLoginsMb) <= TARGET_RSS_MB,
+            }]
             : []),
         ],
         data: {
-          identifiers: count, fillS, startS, indexS, indexLoadMs: load.ms, indexLoadInBackground: load.background, rssMb, peakMb, empty, resident,
+          identifiers: count, fillS, startS, indexS, indexLoadMs: load.ms, indexLoadInBackground: load.background, rssMb, peakMb, afterLoginsMb, empty, resident,
+          allocatorEnv: DAEMON_ALLOCATOR_ENV,
           cardsWhileLoading: { latency: during, lost: cards.during.lost, firstFromReadyS: cards.firstFromReadyS, loadedFromReadyS: cards.loadedFromReadyS, afterLoad: then },
         },
         notes: [
-          `${n} identifiers inserted in ${fillS.toFixed(1)} s (one transaction); daemon run from the bundle (dist/cli/bin.js); RSS read 2 s (smoke: 0.5 s) after the index is whole from /proc/<pid>/status (MB = MiB).`,
+          `${n} identifiers inserted in ${fillS.toFixed(1)} s (one transaction); daemon run from the bundle (dist/cli/bin.js) with the unit's allocator environment (${Object.entries(DAEMON_ALLOCATOR_ENV).map(([k, v]) => `${k}=${v}`).join(' ') || 'none'}); RSS read 2 s (smoke: 0.5 s) after the index is whole (the bench logged in once before), and again after ${LOGINS} more logins, from /proc/<pid>/status (MB = MiB).`,
           `cards while the index loads: the first ${cards.firstFromReadyS.toFixed(2)} s after ready (after logging in and opening the events stream); ${describePhase(cards.during)}.`,
         ],
       };

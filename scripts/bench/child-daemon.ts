@@ -11,7 +11,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { REPO_ROOT, isLog, spawnDaemon, type ChildDaemon } from '../../test/support/daemon-harness.ts';
 import { killWithBench } from './kill-with-bench.ts';
-import { DAEMON_NICE, realtimePriorityOf, spawnAsInstalled } from './process-priority.ts';
+import { DAEMON_ALLOCATOR_ENV, DAEMON_NICE, realtimePriorityOf, spawnAsInstalled } from './process-priority.ts';
 
 const BUILT_CLI = 'dist/cli/bin.js';
 let built = false;
@@ -30,6 +30,8 @@ export interface BenchDaemon {
   readonly pid: number;
   readonly base: string;
   readonly token: string;
+  /** Logs in as the initial admin once more (a password scrypt in the daemon); returns the new token. */
+  login(): Promise<string>;
   /** The nice value it runs at: its unit's, or 0 where this machine did not allow raising it. */
   readonly nice: number;
   /** Its event loop's real-time priority once ready (config eventLoop.realtimePriority; 0 where not set or refused). */
@@ -61,7 +63,7 @@ export async function startChildDaemon(
   const readyTimeoutMs = opts.readyTimeoutMs ?? 60_000;
   const cli = builtCli();
   const spawnedAt = monotonicMs();
-  const { child, niced } = spawnAsInstalled(() => spawnDaemon(configPath, opts.env, cli, opts.nodeArgs));
+  const { child, niced } = spawnAsInstalled(() => spawnDaemon(configPath, { ...DAEMON_ALLOCATOR_ENV, ...opts.env }, cli, opts.nodeArgs));
   const nice = niced ? DAEMON_NICE : 0;
   killWithBench(child.proc);
   let readyAt = 0;
@@ -85,16 +87,19 @@ export async function startChildDaemon(
   const [, username, password] = INITIAL_ADMIN.exec(await admin)!;
   const { port } = JSON.parse(await listening) as { port: number };
   const base = `http://127.0.0.1:${port}`;
-  const login = await fetch(`${base}/api/v1/login`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }),
-  });
-  if (!login.ok) throw new Error(`login failed: HTTP ${login.status}`);
-  const { token } = (await login.json()) as { token: string };
+  const login = async (): Promise<string> => {
+    const res = await fetch(`${base}/api/v1/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }),
+    });
+    if (!res.ok) throw new Error(`login failed: HTTP ${res.status}`);
+    return ((await res.json()) as { token: string }).token;
+  };
+  const token = await login();
   exitedEarly.catch(() => {});
   const realtimePriority = realtimePriorityOf(child.proc.pid!);
   const scheduling = `nice ${nice}${realtimePriority > 0 ? `, event loop SCHED_RR ${realtimePriority}` : ''}`;
   return {
-    child, pid: child.proc.pid!, base, token, nice, realtimePriority, scheduling, spawnedAt, readyAt, indexLoaded,
+    child, pid: child.proc.pid!, base, token, login, nice, realtimePriority, scheduling, spawnedAt, readyAt, indexLoaded,
     async stop() {
       if (child.proc.exitCode !== null || child.proc.signalCode !== null) return;
       child.proc.kill('SIGTERM');

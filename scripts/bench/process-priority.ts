@@ -19,8 +19,18 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { schedulingOf, setRealtime, threadIds } from '../../src/core/thread-priority.ts';
 
+const UNIT = readFileSync(join(import.meta.dirname, '../../systemd/doorctl.service'), 'utf8');
+
 /** The daemon's nice value as installed: `Nice=` of systemd/doorctl.service (0 without one). */
-export const DAEMON_NICE = Number(/^Nice=(-?\d+)\s*$/m.exec(readFileSync(join(import.meta.dirname, '../../systemd/doorctl.service'), 'utf8'))?.[1] ?? 0);
+export const DAEMON_NICE = Number(/^Nice=(-?\d+)\s*$/m.exec(UNIT)?.[1] ?? 0);
+
+/**
+ * The memory allocator's settings as installed: the unit's `Environment=MALLOC_…` lines. Not the
+ * other Environment= lines: they name the installed config and data paths.
+ */
+export const DAEMON_ALLOCATOR_ENV: Readonly<Record<string, string>> = Object.fromEntries(
+  [...UNIT.matchAll(/^Environment=(MALLOC_\w+)=(\S+)\s*$/gm)].map((m) => [m[1]!, m[2]!]),
+);
 
 /** The event loop's real-time priority as installed: the shipped configuration's (install-pi.sh copies it). */
 export const DAEMON_REALTIME_PRIORITY = loadConfig(join(import.meta.dirname, '../../hardware/config.example.yaml'), {}).eventLoop.realtimePriority;
