@@ -116,7 +116,7 @@ export const batchAdmin: Figure = {
         row(empty, 'empty journal'),
         row(full, `${full.journalRows.toLocaleString('en')}-row journal`),
         row(atCapacity, `${atCapacity.identifiers.toLocaleString('en')} identifiers in the file`),
-        { ...row(resident, 'empty journal, batch worker resident (api.batchWorker, ~30 MB more at rest: capacity figure)'), target: `≤ ${TARGET_S} s (an option, not the default)` },
+        { ...row(resident, 'empty journal, batch worker resident (api.batchWorker; its memory at rest: capacity figure)'), target: `≤ ${TARGET_S} s (an option, not the default)` },
       ],
       data: { items: ITEMS, empty, full, atCapacity, resident },
       notes: [
