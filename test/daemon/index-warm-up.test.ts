@@ -72,6 +72,8 @@ describe('daemon start with a large identifier table', () => {
 
     await waitFor('the index load', () => !daemon.services.indexSync.loading, 60_000);
     expect(daemon.index.size).toBe(CARDS);
+    const health = (await (await fetch(`http://127.0.0.1:${daemon.address!.port}/api/v1/health`)).json()) as Record<string, unknown>;
+    expect(health).toMatchObject({ identifiers: CARDS, indexLoading: false });
     // The single pass was used during the load; the chunk read before it did not give it back.
     present('door2', CARDS - 1);
     await waitFor('a fourth decision', () => decisions.length === 4, 5000);
