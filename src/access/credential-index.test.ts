@@ -105,10 +105,10 @@ describe('CredentialIndex bulk reload', () => {
     expect(index.columns.id[index.findSlot('inputCode', '42')]).toBe(9);
   });
 
-  it('adds to what is there, passing over the ids it is told to skip', () => {
+  it('adds to what is there, leaving the ids it holds and those it is told to skip', () => {
     const index = new CredentialIndex(16);
     index.upsert(card(2, 20n, { lock: 'second' }));
-    const skip = new Set([2, 3]);
+    const skip = new Set([3]);
     const result = index.addBulk([card(1, 10n), card(2, 21n), card(3, 30n), card(4, 40n)], (id) => skip.has(id));
     expect(result).toEqual({ loaded: 2, rejected: [] });
     expect(index.size).toBe(3);

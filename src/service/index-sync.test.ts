@@ -131,8 +131,10 @@ describe('index sync: background load', () => {
     expect(index.size).toBe(1);
     expect(index.findSlot('inputCode', '4321')).toBeGreaterThanOrEqual(0);
 
-    // The worker reads the upper 80 % meanwhile: give it time to have read (and queued) all of it,
-    // so the chunks below are older than the changes made next.
+    // One turn starts the load's workers; blocking this thread then gives them time to read (and
+    // queue) every chunk, while none is applied: the chunks are older than the changes made next.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(index.size).toBe(1);
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
     const at = (i: number) => ({ uid: uids[i]!, id: sync.idOf(uids[i]!)! });
     const [changed, gone, counted, looked] = [at(399), at(398), at(392), at(350)];
