@@ -333,10 +333,6 @@ export class CredentialIndex {
     return undefined;
   }
 
-  private slotOfKey(code: number, key: LookupKey): number {
-    return typeof key === 'number' ? this.numKeys[code]!.get(key, this.cols.keyNum) : (this.strKeys[code]!.get(key) ?? -1);
-  }
-
   private mapKey(code: number, key: LookupKey, slot: number): void {
     if (typeof key === 'number') {
       this.cols.keyNum[slot] = key;

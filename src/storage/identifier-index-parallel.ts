@@ -129,8 +129,8 @@ const BACKGROUND_WORKERS = 2;
  * loadChunks for a load the event loop keeps running beside (a large table at start-up). Every
  * read is left to workers (BACKGROUND_WORKERS, each its share of the rowids, started at the call):
  * this thread only parses and indexes, ~0.3 ms a 1024-row chunk, where reading a 4096-row chunk
- * here took ~15 ms that a card's decision would have waited behind. Chunks come in whatever order the workers
- * deliver them; the caller takes one per step and yields to the loop between steps.
+ * here took ~15 ms that a card's decision would have waited behind. Chunks come in whatever order
+ * the workers deliver them; the caller takes one per step and yields to the loop between steps.
  * Whoever applies the chunks must pass over what changed since the call (index-sync.ts). Not a
  * generator function, so the workers start at the call; ending the iteration early stops them.
  */
