@@ -310,10 +310,7 @@ export class CredentialIndex {
       // The tables read each slot's key from its column: write it before mapping.
       this.cols.id[slot] = row.id;
       this.slotById.setAt(idBucket, row.id, slot, this.cols.id);
-      if (numTable) {
-        this.cols.keyNum[slot] = key as number;
-        numTable.setAt(keyBucket, key as number, slot, this.cols.keyNum);
-      } else this.mapKey(code, key, slot);
+      this.mapKey(code, key, slot, keyBucket);
     }
 
     const c = this.cols;
@@ -333,10 +330,13 @@ export class CredentialIndex {
     return undefined;
   }
 
-  private mapKey(code: number, key: LookupKey, slot: number): void {
+  /** `bucket`: where a lookup of this numeric key ended, the table unchanged since (saves probing again). */
+  private mapKey(code: number, key: LookupKey, slot: number, bucket?: number): void {
     if (typeof key === 'number') {
       this.cols.keyNum[slot] = key;
-      this.numKeys[code]!.set(key, slot, this.cols.keyNum);
+      const table = this.numKeys[code]!;
+      if (bucket === undefined) table.set(key, slot, this.cols.keyNum);
+      else table.setAt(bucket, key, slot, this.cols.keyNum);
     } else {
       this.strKeys[code]!.set(key, slot);
       this.cols.keyNum[slot] = NaN;
