@@ -27,7 +27,8 @@ export async function openPtyPair(options: PtyPairOptions = {}): Promise<PtyPair
   const child = spawn('socat', ['-d', '-d', end(options.links?.a), end(options.links?.b)], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  const exited = once(child, 'exit');
+  // once() rejects on 'error' (socat missing): the promise below reports that, so not this one.
+  const exited = once(child, 'exit').catch(() => undefined);
   const devices = await new Promise<string[]>((resolve, reject) => {
     let text = '';
     const found: string[] = [];
