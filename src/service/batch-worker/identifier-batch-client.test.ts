@@ -201,4 +201,13 @@ describe('identifier batch worker (a real worker thread on a real SQLite file)',
     expect(b.kind === 'done' && JSON.parse(b.json).result).toHaveLength(2);
     expect(db.sqlite.prepare('SELECT lock FROM identifiers WHERE number = ?').get(String(FIRST))).toEqual({ lock: 'second' });
   });
+
+  it('a job the worker fails rejects with the error\'s code and the worker\'s stack, for the log', async () => {
+    expect((await services.identifierBatches!.update('card', [item(0)])).kind).toBe('done');
+    // The worker writes the batch's admin_change rows itself: without the table its next job fails.
+    db.sqlite.exec('DROP TABLE journal');
+    const failed = services.identifierBatches!.update('card', [item(0, 'second')]);
+    await expect(failed).rejects.toThrow(/identifier batch failed: no such table: journal/);
+    await expect(failed).rejects.toMatchObject({ code: 'SQLITE_ERROR', workerStack: expect.stringContaining('insertBatch') });
+  });
 });

@@ -74,6 +74,11 @@ interface Job {
   reject(e: Error): void;
 }
 
+/** The worker's error on the main thread, with its code and the worker's stack as fields the log's `err` shows. */
+function workerFailure(m: Extract<FromWorker, { kind: 'failed' }>): Error {
+  return Object.assign(new Error(`identifier batch failed: ${m.message}`), { code: m.code, workerStack: m.stack });
+}
+
 export type IdentifierBatchWorker = ReturnType<typeof createIdentifierBatchWorker>;
 
 export function createIdentifierBatchWorker(opts: IdentifierBatchWorkerOptions) {
@@ -164,7 +169,7 @@ export function createIdentifierBatchWorker(opts: IdentifierBatchWorkerOptions) 
         void job.applied.then(() => job.reject(new InvalidInputError(m.location, m.path, m.reason)), job.reject);
         return;
       case 'failed':
-        void job.applied.then(() => job.reject(new Error(`identifier batch failed: ${m.message}`)), job.reject);
+        void job.applied.then(() => job.reject(workerFailure(m)), job.reject);
         return;
     }
   }

@@ -75,7 +75,8 @@ async function run(m: Extract<ToWorker, { kind: 'run' }>): Promise<void> {
     if (outcome.kind === 'done') post({ kind: 'done', id: m.id, json: JSON.stringify({ result: outcome.results }) });
     else post({ ...outcome, id: m.id });
   } catch (err) {
-    post({ kind: 'failed', id: m.id, message: err instanceof Error ? err.message : String(err) });
+    const e = err instanceof Error ? (err as Error & { code?: unknown }) : undefined;
+    post({ kind: 'failed', id: m.id, message: e ? e.message : String(err), stack: e?.stack, code: typeof e?.code === 'string' ? e.code : undefined });
   }
 }
 

@@ -47,4 +47,5 @@ export type FromWorker =
   | { readonly kind: 'done'; readonly id: number; readonly json: string }
   | { readonly kind: 'invalid'; readonly id: number; readonly error: string }
   | { readonly kind: 'input'; readonly id: number; readonly location: InputLocation; readonly path: PropertyKey[]; readonly reason: string }
-  | { readonly kind: 'failed'; readonly id: number; readonly message: string };
+  /** `stack` and `code` (a SQLite error's, say) of the worker's error, so the daemon's log says where it failed. */
+  | { readonly kind: 'failed'; readonly id: number; readonly message: string; readonly stack?: string; readonly code?: string };
