@@ -55,6 +55,28 @@ export type AfterCommit = (action: () => void) => void;
 const BUSY_RETRY_MS = 1;
 
 /**
+ * Runs `write` (a write transaction), trying again while SQLite refuses it with SQLITE_BUSY.
+ * SQLite can refuse BEGIN IMMEDIATE well inside the busy timeout (seen in the batch worker: after
+ * ~17 ms of 5 s, around a WAL restart). Refused before the transaction's work began (`began`
+ * false; a rolled-back transaction without side effects may say so too), nothing was written:
+ * wait a millisecond and try again, until the busy timeout has passed in all (and at most once per
+ * millisecond of it, whatever the clock says).
+ */
+export async function retryRefusedWrite<T>(db: Db, clock: Clock, write: () => T, began: () => boolean = () => false): Promise<T> {
+  const busyTimeoutMs = db.sqlite.pragma('busy_timeout', { simple: true }) as number;
+  const firstTryUs = clock.monotonicUs();
+  for (let retries = 0; ; retries++) {
+    try {
+      return write();
+    } catch (err) {
+      const spentMs = (clock.monotonicUs() - firstTryUs) / 1000;
+      if (began() || !isBusy(err) || spentMs >= busyTimeoutMs || retries >= busyTimeoutMs / BUSY_RETRY_MS) throw err;
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, BUSY_RETRY_MS));
+    }
+  }
+}
+
+/**
  * A transaction that takes the write lock at BEGIN (IMMEDIATE), waiting for it with the busy
  * timeout. A deferred transaction that reads first cannot become a writer once another connection
  * (the batch worker) has committed since its read: SQLite answers SQLITE_BUSY at once, no waiting.
@@ -80,7 +102,6 @@ export async function runInChunks<I, R>(
   const pause = opts.pause ?? yieldToLoop;
   const claimTurn = opts.claimTurn ?? true;
   const turn = writeTurnOf(db.path);
-  const busyTimeoutMs = db.sqlite.pragma('busy_timeout', { simple: true }) as number;
   while (next < items.length) {
     await pause();
     if (claimTurn) await workersLetGo(turn);
@@ -100,21 +121,7 @@ export async function runInChunks<I, R>(
           if (opts.clock.monotonicUs() - startUs >= maxUs || opts.shouldYield?.()) break;
         }
       });
-    const firstTryUs = opts.clock.monotonicUs();
-    for (let retries = 0; ; retries++) {
-      try {
-        db.unsynced(() => (claimTurn ? claim(turn, chunk) : holding(turn, chunk)));
-        break;
-      } catch (err) {
-        // SQLite can refuse BEGIN IMMEDIATE with SQLITE_BUSY well inside the busy timeout (seen in
-        // the batch worker: after ~17 ms of 5 s, around a WAL restart). Refused before the chunk
-        // ran, nothing was written: wait a millisecond and try again, until the busy timeout has
-        // passed in all (and at most once per millisecond of it, whatever the clock says).
-        const spentMs = (opts.clock.monotonicUs() - firstTryUs) / 1000;
-        if (began || !isBusy(err) || spentMs >= busyTimeoutMs || retries >= busyTimeoutMs / BUSY_RETRY_MS) throw err;
-        await new Promise<void>((resolve) => opts.clock.setTimeout(resolve, BUSY_RETRY_MS));
-      }
-    }
+    await retryRefusedWrite(db, opts.clock, () => db.unsynced(() => (claimTurn ? claim(turn, chunk) : holding(turn, chunk))), () => began);
     for (const action of pending) action();
   }
   // Chunks commit without an fsync each; one fsync of the WAL, off the event loop, makes them all

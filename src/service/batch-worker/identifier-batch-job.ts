@@ -24,6 +24,7 @@ import { createUsersRepository } from '../../storage/users.ts';
 import { othersWaiting, writeTurnOf } from '../../storage/write-turn.ts';
 import type { RepresentationMode } from '../../wiegand/credential-number.ts';
 import type { Principal } from '../auth.ts';
+import { retryRefusedWrite } from '../chunked-batch.ts';
 import { createIdentifiersService, type IdentifierBatchItem, type IdentifierItemResult } from '../identifiers.ts';
 import { InvalidInputError, type InputLocation } from '../invalid-input.ts';
 
@@ -82,13 +83,14 @@ export function createIdentifierBatchJobs(db: Db, opts: BatchJobOptions) {
   const reportEveryUs = (opts.reportEveryMs ?? 100) * 1000;
 
   /** Reports what the chunks since the last report changed, once durable; `force` at the end of the job. */
-  function flush(force: boolean): void {
+  async function flush(force: boolean): Promise<void> {
     if (!force && clock.monotonicUs() - lastReportUs < reportEveryUs) return;
     lastReportUs = clock.monotonicUs();
     if (chunk.entries.length === 0 && chunk.removed.length === 0 && chunk.events.length === 0) return;
     const done = chunk;
     chunk = emptyChunk();
-    if (done.events.length > 0) opts.journal.insertBatch(done.events, clock.now());
+    // Its own transaction, refused early with SQLITE_BUSY as a chunk's can be (a failed batch, once, in the import bench).
+    if (done.events.length > 0) await retryRefusedWrite(db, clock, () => opts.journal.insertBatch(done.events, clock.now()));
     opts.makeDurable();
     send(done);
   }
@@ -126,7 +128,7 @@ export function createIdentifierBatchJobs(db: Db, opts: BatchJobOptions) {
       // flush() makes the chunks durable (makeDurable) before reporting them, the last one included.
       syncAtEnd: false,
       pause: async () => {
-        flush(false);
+        await flush(false);
         await setImmediatePromise();
         while (othersWaiting(turn)) await sleep(1);
       },
@@ -147,7 +149,7 @@ export function createIdentifierBatchJobs(db: Db, opts: BatchJobOptions) {
       lastReportUs = clock.monotonicUs();
       try {
         const results = await service.updateBatch(job.type, items, job.caller);
-        flush(true);
+        await flush(true);
         return { kind: 'done', results };
       } catch (err) {
         if (err instanceof InvalidInputError) return { kind: 'input', location: err.location, path: [...err.path], reason: err.reason };
