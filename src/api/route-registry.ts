@@ -169,11 +169,12 @@ function pathPattern(path: string): RegExp {
 }
 
 /**
- * A reply body already serialized as JSON (e.g. by a worker thread: stringifying a 10,000-item
- * result list would block the event loop for ~10 ms).
+ * A reply body already serialized as JSON, as UTF-8 bytes (e.g. by a worker thread: stringifying a
+ * 10,000-item result list would block the event loop for ~10 ms, and making bytes of the string
+ * ~3 ms more).
  */
-export class JsonText {
-  constructor(readonly text: string) {}
+export class JsonBytes {
+  constructor(readonly bytes: Uint8Array) {}
 }
 
 /** The errors every route of a kind can answer, added to its documented responses. */
@@ -253,7 +254,7 @@ export function createRouteRegistry() {
     if (reply.contentType !== undefined && reply.contentType !== (declared?.contentType ?? 'application/json')) return;
     const schema = declared?.schema;
     if (!schema) throw new Error(`${spec.method.toUpperCase()} ${spec.path}: undeclared response status ${status}`);
-    const r = schema.safeParse(reply.body instanceof JsonText ? JSON.parse(reply.body.text) : reply.body);
+    const r = schema.safeParse(reply.body instanceof JsonBytes ? JSON.parse(new TextDecoder().decode(reply.body.bytes)) : reply.body);
     if (!r.success) throw new Error(`${spec.method.toUpperCase()} ${spec.path}: reply does not match its schema: ${r.error.message}`);
   }
 
@@ -303,7 +304,11 @@ export function createRouteRegistry() {
           const status = reply.status ?? 200;
           if (opts.validateResponses) checkReply(spec, reply, status);
           for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
-          if (reply.body instanceof JsonText) res.status(status).type('application/json').send(reply.body.text);
+          if (reply.body instanceof JsonBytes) {
+            const { bytes } = reply.body;
+            // A Buffer view (express sends a Uint8Array as JSON of its numbers), not a copy.
+            res.status(status).type('application/json').send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+          }
           else if (reply.contentType && typeof reply.body === 'string') res.status(status).type(reply.contentType).send(reply.body);
           else res.status(status).json(reply.body);
         } catch (err) {

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Services } from '../../service/services.ts';
 import { ApiError } from '../errors.ts';
-import { JsonText, parseBatchItems, RawJsonBody, type RouteRegistry } from '../route-registry.ts';
+import { JsonBytes, parseBatchItems, RawJsonBody, type RouteRegistry } from '../route-registry.ts';
 import {
   BatchDeleteItemSchema,
   BatchDeleteSchema,
@@ -68,11 +68,11 @@ export function registerIdentifierRoutes(registry: RouteRegistry, services: Serv
       if (body instanceof RawJsonBody) {
         const reply = await batches!.updateJson(query.type, body.bytes, principal);
         if (reply.kind === 'invalid') throw new ApiError(400, reply.error);
-        return { body: new JsonText(reply.json) };
+        return { body: new JsonBytes(reply.json) };
       }
       const listItems = (body as { list_items: unknown[] }).list_items;
       const reply = listItems.length >= WORKER_MIN_ITEMS ? await batches?.update(query.type, listItems, principal) : undefined;
-      if (reply?.kind === 'done') return { body: new JsonText(reply.json) };
+      if (reply?.kind === 'done') return { body: new JsonBytes(reply.json) };
       if (reply?.kind === 'invalid') throw new ApiError(400, reply.error);
       const items = await parseBatchItems(BatchItemSchema, { list_items: listItems });
       return { body: { result: await ids.updateBatch(query.type, items, principal) } };

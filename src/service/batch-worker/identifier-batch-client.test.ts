@@ -16,6 +16,9 @@ import { createIndexSync } from '../index-sync.ts';
 import { createServices, type Services } from '../services.ts';
 import { ADMIN_CHANGE } from '../admin-journal.ts';
 
+/** A reply's UTF-8 bytes as text. */
+const textOf = (json: Uint8Array): string => new TextDecoder().decode(json);
+
 const COUNT = 1200; // more than two send slices (500 items each)
 const FIRST = 5_000_000;
 
@@ -67,7 +70,7 @@ describe('identifier batch worker (a real worker thread on a real SQLite file)',
     items[3] = { ...item(3), identifier_number: '999' }; // not enrolled
     const reply = await services.identifierBatches!.update('card', items);
     if (reply.kind !== 'done') throw new Error(JSON.stringify(reply));
-    const results = (JSON.parse(reply.json) as { result: Array<{ identifier_number: string; success: boolean; extended_info: string }> }).result;
+    const results = (JSON.parse(textOf(reply.json)) as { result: Array<{ identifier_number: string; success: boolean; extended_info: string }> }).result;
     expect(results).toHaveLength(COUNT);
     expect(results[3]).toEqual({ identifier_type: 'card', identifier_number: '999', success: false, extended_info: 'entity_not_found' });
     expect(results.filter((r) => r.success)).toHaveLength(COUNT - 1);
@@ -100,7 +103,7 @@ describe('identifier batch worker (a real worker thread on a real SQLite file)',
       await expect.poll(() => batches.running(), { timeout: 5000 }).toBe(false);
       const again = await batches.update('card', [item(1, 'second')]);
       if (again.kind !== 'done') throw new Error(JSON.stringify(again));
-      expect(JSON.parse(again.json)).toMatchObject({ result: [{ identifier_number: String(FIRST + 1), success: true }] });
+      expect(JSON.parse(textOf(again.json))).toMatchObject({ result: [{ identifier_number: String(FIRST + 1), success: true }] });
       // Enrolled in order in beforeEach: the second row is FIRST + 1.
       const { id } = db.sqlite.prepare('SELECT rowid AS id FROM identifiers ORDER BY rowid LIMIT 1 OFFSET 1').get() as { id: number };
       const fresh = new CredentialIndex();
@@ -160,7 +163,7 @@ describe('identifier batch worker (a real worker thread on a real SQLite file)',
     expect(db.sqlite.prepare("SELECT COUNT(*) AS n FROM identifiers WHERE lock = 'first'").get()).toEqual({ n: 0 });
     // The worker is still usable and dropped the slices it had received.
     const next = await services.identifierBatches!.update('card', [item(0)]);
-    expect(next.kind === 'done' && JSON.parse(next.json).result).toHaveLength(1);
+    expect(next.kind === 'done' && JSON.parse(textOf(next.json)).result).toHaveLength(1);
   });
 
   it('from the body as bytes: the worker parses it, the buffer is handed over (not copied), results as from items', async () => {
@@ -171,7 +174,7 @@ describe('identifier batch worker (a real worker thread on a real SQLite file)',
     const reply = await services.identifierBatches!.updateJson('card', whole);
     expect(whole.byteLength).toBe(0); // transferred
     if (reply.kind !== 'done') throw new Error(JSON.stringify(reply));
-    expect((JSON.parse(reply.json) as { result: Array<{ success: boolean }> }).result.filter((r) => r.success)).toHaveLength(COUNT);
+    expect((JSON.parse(textOf(reply.json)) as { result: Array<{ success: boolean }> }).result.filter((r) => r.success)).toHaveLength(COUNT);
     expect(db.sqlite.prepare("SELECT COUNT(*) AS n FROM identifiers WHERE lock = 'second'").get()).toEqual({ n: COUNT });
   });
 
@@ -187,7 +190,7 @@ describe('identifier batch worker (a real worker thread on a real SQLite file)',
     const framed = encode(` ${JSON.stringify({ list_items: [item(0)] })} `);
     const view = framed.subarray(1, framed.length - 1);
     const reply = await services.identifierBatches!.updateJson('card', view);
-    expect(reply.kind === 'done' && JSON.parse(reply.json).result).toHaveLength(1);
+    expect(reply.kind === 'done' && JSON.parse(textOf(reply.json)).result).toHaveLength(1);
     expect(framed.byteLength).toBeGreaterThan(0); // still usable: copied, not transferred
     expect(db.sqlite.prepare("SELECT COUNT(*) AS n FROM identifiers WHERE lock = 'first'").get()).toEqual({ n: 1 });
   });
@@ -197,8 +200,8 @@ describe('identifier batch worker (a real worker thread on a real SQLite file)',
       services.identifierBatches!.update('card', [item(0, 'first')]),
       services.identifierBatches!.update('card', [item(0, 'second'), item(1, 'second')]),
     ]);
-    expect(a.kind === 'done' && JSON.parse(a.json).result).toHaveLength(1);
-    expect(b.kind === 'done' && JSON.parse(b.json).result).toHaveLength(2);
+    expect(a.kind === 'done' && JSON.parse(textOf(a.json)).result).toHaveLength(1);
+    expect(b.kind === 'done' && JSON.parse(textOf(b.json)).result).toHaveLength(2);
     expect(db.sqlite.prepare('SELECT lock FROM identifiers WHERE number = ?').get(String(FIRST))).toEqual({ lock: 'second' });
   });
 

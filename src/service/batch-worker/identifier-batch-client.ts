@@ -56,13 +56,13 @@ export interface IdentifierBatchWorkerOptions extends Omit<BatchWorkerData, 'jou
 }
 
 /**
- * `done`: the serialized reply `{"result":[...]}`; `invalid`: the 400 text of the first invalid
+ * `done`: the serialized reply `{"result":[...]}` as UTF-8; `invalid`: the 400 text of the first invalid
  * item (nothing written); `untransferable`: an item cannot be copied to the worker (nested
  * deeper than structured clone goes — no valid item is), nothing sent or written: validate on the
  * event loop instead, which names the item.
  */
 export type BatchReply =
-  | { readonly kind: 'done'; readonly json: string }
+  | { readonly kind: 'done'; readonly json: Uint8Array }
   | { readonly kind: 'invalid'; readonly error: string }
   | { readonly kind: 'untransferable' };
 

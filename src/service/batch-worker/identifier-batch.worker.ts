@@ -48,7 +48,7 @@ const jobs = createIdentifierBatchJobs(db, {
 
 const received = new Map<number, unknown[]>();
 let queue: Promise<void> = Promise.resolve();
-const post = (m: FromWorker): void => port.postMessage(m);
+const post = (m: FromWorker, transfer?: readonly ArrayBuffer[]): void => port.postMessage(m, transfer);
 
 const envelope = envelopeOf();
 
@@ -72,8 +72,12 @@ async function run(m: Extract<ToWorker, { kind: 'run' }>): Promise<void> {
     const outcome = await jobs.update({ type: m.type, mode: m.mode, items, caller: m.caller }, (chunk) =>
       post({ kind: 'chunk', id: m.id, chunk: { entries: toJsonLines(chunk.entries), removed: chunk.removed, events: toJsonLines(chunk.events) } }),
     );
-    if (outcome.kind === 'done') post({ kind: 'done', id: m.id, json: JSON.stringify({ result: outcome.results }) });
-    else post({ ...outcome, id: m.id });
+    if (outcome.kind === 'done') {
+      // Bytes of their own (TextEncoder, never a shared pool), handed over: the main thread writes
+      // them to the socket without copying, nor touching fresh pages for a ~1 MB string.
+      const json = new TextEncoder().encode(JSON.stringify({ result: outcome.results }));
+      post({ kind: 'done', id: m.id, json }, [json.buffer]);
+    } else post({ ...outcome, id: m.id });
   } catch (err) {
     const e = err instanceof Error ? (err as Error & { code?: unknown }) : undefined;
     post({ kind: 'failed', id: m.id, message: e ? e.message : String(err), stack: e?.stack, code: typeof e?.code === 'string' ? e.code : undefined });

@@ -36,15 +36,15 @@ export type ToWorker =
  * the main thread parses a line at a time while it applies them, in slices between yields.
  */
 export interface ChunkMessage {
-  readonly entries: string;
+  readonly entries: string[];
   readonly removed: number[];
-  readonly events: string;
+  readonly events: string[];
 }
 
 export type FromWorker =
   | { readonly kind: 'chunk'; readonly id: number; readonly chunk: ChunkMessage }
-  /** `json`: the reply body `{"result":[...]}`, serialized in the worker. */
-  | { readonly kind: 'done'; readonly id: number; readonly json: string }
+  /** `json`: the reply body `{"result":[...]}`, serialized and encoded in the worker (UTF-8, transferred). */
+  | { readonly kind: 'done'; readonly id: number; readonly json: Uint8Array }
   | { readonly kind: 'invalid'; readonly id: number; readonly error: string }
   | { readonly kind: 'input'; readonly id: number; readonly location: InputLocation; readonly path: PropertyKey[]; readonly reason: string }
   /** `stack` and `code` (a SQLite error's, say) of the worker's error, so the daemon's log says where it failed. */
