@@ -101,6 +101,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       else early.push(e);
       events.emit('journal', e);
     },
+    announce(e: JournalEvent) {
+      events.emit('journal', e);
+    },
   };
 
   const doors = createDoorBank({

@@ -19,7 +19,7 @@ function setup() {
   const clock = new ManualClock();
   const index = new CredentialIndex();
   const services = createServices({
-    db, index, clock, logger: silentLogger, config: configSchema.parse({}), journal: { append: (e) => events.push(e) },
+    db, index, clock, logger: silentLogger, config: configSchema.parse({}), journal: { append: (e) => events.push(e), announce: (e) => events.push(e) },
     batchChunk: { maxItems: 2 },
   });
   const changes = () => events.filter((e) => e.type === ADMIN_CHANGE).map((e) => e.details);

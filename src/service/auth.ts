@@ -44,6 +44,11 @@ export interface JournalSink {
   append(event: JournalEvent): void;
 }
 
+/** A sink that can also pass on an event another connection has already written (the batch worker's admin_change rows): to its listeners only, not written again. */
+export interface AnnouncingJournalSink extends JournalSink {
+  announce(event: JournalEvent): void;
+}
+
 export interface AuthServiceDeps {
   readonly db: Db;
   readonly accounts: AdminAccountsRepository;

@@ -21,7 +21,7 @@ describe('identifier batch update', () => {
     const db = temp.fresh();
     const index = new CredentialIndex();
     const services = createServices({
-      db, index, clock: new ManualClock(), logger: silentLogger, config: configSchema.parse({}), journal: { append() {} },
+      db, index, clock: new ManualClock(), logger: silentLogger, config: configSchema.parse({}), journal: { append() {}, announce() {} },
       batchChunk: { maxItems: 100 },
     });
     for (const n of ['1', '2', '3', '4']) {

@@ -20,7 +20,7 @@ import { createUsersRepository } from '../storage/users.ts';
 import { createAccessCodesService } from './access-codes.ts';
 import { createIdentifierBatchWorker, type IdentifierBatchWorkerOptions } from './batch-worker/identifier-batch-client.ts';
 import { createAccessKeysService } from './access-keys.ts';
-import { createAuthService, type JournalSink } from './auth.ts';
+import { createAuthService, type AnnouncingJournalSink } from './auth.ts';
 import type { ChunkOptions } from './chunked-batch.ts';
 import { createDoorsService, type OpenDoor } from './doors.ts';
 import { createIdentifiersService } from './identifiers.ts';
@@ -43,7 +43,7 @@ export interface ServicesDeps {
   readonly logger: Logger;
   readonly config: ServicesConfig;
   /** Where audit events go (the daemon's journal writer); default: a writer of its own on `db`. */
-  readonly journal?: JournalSink;
+  readonly journal?: AnnouncingJournalSink;
   /** Provided by the daemon; without it remote open answers that no controller is attached. */
   readonly openDoor?: OpenDoor;
   /** Told after the Wiegand settings change. */
@@ -67,7 +67,7 @@ export function createServices(deps: ServicesDeps) {
   const identifiers = createIdentifiersRepository(db, { clock, capacity: capacityOf(config.capacity) });
   const journalStore: Journal = createJournal(db, { maxRows: config.journal?.maxRows });
   const ownWriter = deps.journal ? undefined : createJournalWriter(journalStore, { clock, logger });
-  const journal: JournalSink = deps.journal ?? ownWriter!;
+  const journal: AnnouncingJournalSink = deps.journal ?? ownWriter!;
   const accessCodes = createAccessCodesRepository(db, clock);
   const indexSync = createIndexSync(db, index, logger);
   const settings = createSettingsService({

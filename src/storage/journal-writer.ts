@@ -40,19 +40,6 @@ export interface JournalWriterStats {
 const BUSY_RETRY_MS = 2;
 
 /**
- * Events another connection has already written to the journal (the batch worker writes its
- * admin_change rows with the changes): they still pass through a JournalSink so its listeners
- * (the daemon's events stream) see them, and a writer skips them instead of writing them twice.
- */
-const writtenElsewhere = new WeakSet<JournalEvent>();
-
-/** Marks an event as already in the journal (see writtenElsewhere); returns it. */
-export function alreadyWritten(event: JournalEvent): JournalEvent {
-  writtenElsewhere.add(event);
-  return event;
-}
-
-/**
  * Batches journal events so the access path never waits for SQLite: `append` only pushes to an
  * array (O(1)); a Clock timer writes everything pending in one transaction. If a flush fails (disk
  * full, I/O error) the events stay buffered for the next attempt, up to `maxBuffered`.
@@ -102,7 +89,6 @@ export function createJournalWriter(journal: Journal, opts: JournalWriterOptions
   }
 
   function append(event: JournalEvent): void {
-    if (writtenElsewhere.has(event)) return;
     if (closed || buffer.length >= maxBuffered) {
       stats.lost++;
       lostUnrecorded++;
@@ -154,6 +140,8 @@ export function createJournalWriter(journal: Journal, opts: JournalWriterOptions
 
   return {
     append,
+    /** Already in the journal, written by another connection: nothing to write, and a writer has no listeners. */
+    announce(_event: JournalEvent): void {},
     flushNow,
     /** Flushes what is pending and stops; later appends are counted as lost. */
     close(): void {

@@ -64,6 +64,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const clock = new ManualClock();
   const index = new CredentialIndex();
   const journal: JournalEvent[] = [];
+  // The batch worker writes its own rows and announces them: the harness records both alike.
+  const record = (e: JournalEvent): void => {
+    journal.push(e);
+    opts.events?.emit('journal', e);
+  };
   const config = configSchema.parse({ dataDir: dir, ...opts.config });
   const services = createServices({
     db,
@@ -71,12 +76,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     clock,
     logger: silentLogger,
     config,
-    journal: {
-      append: (e) => {
-        journal.push(e);
-        opts.events?.emit('journal', e);
-      },
-    },
+    journal: { append: record, announce: record },
     openDoor: opts.openDoor,
     loginThrottle: opts.loginThrottle,
     batchChunk: opts.batchChunk,

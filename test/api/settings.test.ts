@@ -47,7 +47,7 @@ describe('wiegand representation mode', () => {
 
   it('survives a restart of the services (the mode is stored)', async () => {
     await setMode('hex');
-    const again = createServices({ db: h.db, index: new CredentialIndex(), clock: h.clock, logger: silentLogger, config: configSchema.parse({}), journal: { append() {} } });
+    const again = createServices({ db: h.db, index: new CredentialIndex(), clock: h.clock, logger: silentLogger, config: configSchema.parse({}), journal: { append() {}, announce() {} } });
     expect(again.settings.mode()).toBe('hex');
   });
 

@@ -258,7 +258,7 @@ describe('hostile HTTP input', () => {
     db = openDatabase({ dataDir: dir.path });
     const config = configSchema.parse({ dataDir: dir.path });
     const logger = createLogger({ level: 'debug', destination: new Writable({ write: (c, _e, cb) => { logLines.push(...String(c).split('\n').filter(Boolean)); cb(); } }) });
-    services = createServices({ db, index: new CredentialIndex(), clock: systemClock, logger, config, journal: { append: (e) => journal.push(e) }, openDoor: () => ({ ok: true }) });
+    services = createServices({ db, index: new CredentialIndex(), clock: systemClock, logger, config, journal: { append: (e) => journal.push(e), announce: (e) => journal.push(e) }, openDoor: () => ({ ok: true }) });
     await services.auth.setPassword('admin', 'hostile-admin-password', 'admin');
     const key = services.auth.createApiKey('fuzzer', 'admin');
     if (!key.ok) throw new Error('api key');

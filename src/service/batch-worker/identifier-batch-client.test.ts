@@ -53,7 +53,7 @@ describe('identifier batch worker (a real worker thread on a real SQLite file)',
     // The journal sink as in the daemon: a writer of its own, plus listeners.
     const writer = createJournalWriter(createJournal(db), { clock: systemClock, logger: silentLogger });
     seen.length = 0;
-    sink = { ...writer, append: (e) => { seen.push(e.type); writer.append(e); } };
+    sink = { ...writer, append: (e) => { seen.push(e.type); writer.append(e); }, announce: (e) => { seen.push(e.type); } };
     services = createServices({ db, index, clock: systemClock, logger: silentLogger, config: configSchema.parse({}), journal: sink });
     services.indexSync.loadAll();
   });

@@ -4,7 +4,7 @@
  *  - hands over the request body's bytes (transferred, not copied: the worker parses them), or
  *    sends already parsed items in slices (one structured clone of 10,000 items blocks ~25 ms),
  *  - applies each committed chunk (credential index entries, then the admin_change journal events
- *    the worker wrote with the chunk, passed to `journal` for its listeners only) in slices of
+ *    the worker wrote with the chunk, announced to `journal`'s listeners, not written) in slices of
  *    ≤ `sliceMs`, yielding between them; records arrive as JSON lines and are parsed a line (up
  *    to 64 records) at a time (json-lines.ts),
  *  - and answers with the reply the worker serialized, once every chunk is applied: when the
@@ -26,10 +26,9 @@ import { startWorker } from '../../core/worker-entry.ts';
 import type { IdentifierCapacity } from '../../storage/identifiers.ts';
 import type { IdentifierIndexEntry } from '../../storage/identifier-index-reader.ts';
 import type { JournalEvent } from '../../storage/journal.ts';
-import { alreadyWritten } from '../../storage/journal-writer.ts';
 import { writeTurnOf } from '../../storage/write-turn.ts';
 import type { RepresentationMode } from '../../wiegand/credential-number.ts';
-import type { JournalSink, Principal } from '../auth.ts';
+import type { AnnouncingJournalSink, Principal } from '../auth.ts';
 import { yieldToLoop } from '../chunked-batch.ts';
 import type { IndexSync } from '../index-sync.ts';
 import { InvalidInputError } from '../invalid-input.ts';
@@ -40,7 +39,7 @@ export const BATCH_WORKER_PATH = 'service/batch-worker/identifier-batch.worker';
 
 export interface IdentifierBatchWorkerOptions extends Omit<BatchWorkerData, 'journal' | 'turn'> {
   readonly indexSync: Pick<IndexSync, 'savedEntry' | 'removed'>;
-  readonly journal: JournalSink;
+  readonly journal: AnnouncingJournalSink;
   /** Journal bound, for the rows the worker writes. */
   readonly journalMaxRows?: number;
   /** The representation mode in force when a batch starts (numbers are parsed in it). */
@@ -148,8 +147,8 @@ export function createIdentifierBatchWorker(opts: IdentifierBatchWorkerOptions) 
     };
     await each(fromJsonLines<IdentifierIndexEntry>(chunk.entries), (e) => indexSync.savedEntry(e));
     await each(chunk.removed, (id) => indexSync.removed(id));
-    // Already written by the worker: through the sink for its listeners, not written again.
-    await each(fromJsonLines<JournalEvent>(chunk.events), (e) => journal.append(alreadyWritten(e)));
+    // Already written by the worker: to the sink's listeners, not written again.
+    await each(fromJsonLines<JournalEvent>(chunk.events), (e) => journal.announce(e));
   }
 
   function receive(m: FromWorker): void {
