@@ -13,9 +13,14 @@
  * under continuous writes, and only then may it start over: a PASSIVE-only worker let the WAL
  * grow past 100 MB in a 30-second load run.)
  *
- * The daemon connection's automatic checkpoint is raised to a safety net of 10,000 pages, reached
- * only if the worker falls far behind or has not started yet; if the worker fails it goes back to
- * SQLite's 1,000 and the worker is not started again.
+ * The daemon connection's automatic checkpoint is raised to a safety net of 10,000 pages while no
+ * worker runs (it has not started yet, or ended idle), and to 100,000 while one does: a worker
+ * that falls behind under a long import (the batch worker writing flat out) let the WAL pass
+ * 10,000 pages, and from then on every journal flush on the event loop ran a checkpoint in line,
+ * copying pages and syncing the file: 20-40 ms blocks, cards waiting (perf sched, import bench,
+ * four 100,000-item passes). The batch worker's connection keeps the 10,000 (its checkpoints are
+ * off the loop); the 100,000 only bounds the WAL if the worker stalls. If the worker fails the
+ * daemon connection goes back to SQLite's 1,000 and the worker is not started again.
  *
  * The worker costs ~10 MB, so it runs only while there is work: this side polls the connection's
  * change counters (`total_changes()` for its own commits, `PRAGMA data_version` for other
@@ -102,6 +107,8 @@ const RESTART_FRAMES = 1000;
  * starts within `pollMs` of the first write).
  */
 export const SAFETY_NET_PAGES = 10_000;
+/** The daemon connection's automatic checkpoint while the worker runs (see above). */
+const LOOP_PAGES_WHILE_WORKER_RUNS = 100_000;
 const WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024;
 const START_WAL_BYTES = 1024 * 1024;
 
@@ -138,6 +145,7 @@ export function createWalCheckpointer(db: Db, opts: WalCheckpointerOptions): Wal
     const w = startWorker(WORKER_PATH, { workerData: data });
     worker = w;
     stats.starts++;
+    db.sqlite.pragma(`wal_autocheckpoint = ${LOOP_PAGES_WHILE_WORKER_RUNS}`);
     w.on('message', (m: FromCheckpointWorker) => {
       if (m.kind === 'pass') {
         stats.passes++;
@@ -153,6 +161,7 @@ export function createWalCheckpointer(db: Db, opts: WalCheckpointerOptions): Wal
       if (worker === w) worker = null;
       // Ends by itself when idle (code 0); anything else while running is a failure.
       if (code !== 0 && !closed) fail(`worker exited with code ${code}`);
+      else if (!stats.failed && !closed) db.sqlite.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
     });
     // An idle daemon must be able to exit while the worker finishes its pass.
     w.unref();
