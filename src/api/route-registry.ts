@@ -308,8 +308,7 @@ export function createRouteRegistry() {
             const { bytes } = reply.body;
             // A Buffer view (express sends a Uint8Array as JSON of its numbers), not a copy.
             res.status(status).type('application/json').send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-          }
-          else if (reply.contentType && typeof reply.body === 'string') res.status(status).type(reply.contentType).send(reply.body);
+          } else if (reply.contentType && typeof reply.body === 'string') res.status(status).type(reply.contentType).send(reply.body);
           else res.status(status).json(reply.body);
         } catch (err) {
           const e = asApiError(err);

@@ -102,9 +102,9 @@ const WORKER_PATH = 'storage/wal-checkpoint.worker';
 /** SQLite's default automatic checkpoint (pages); where the worker restarts the WAL. */
 const RESTART_FRAMES = 1000;
 /**
- * The automatic checkpoint of the daemon's writing connections (the event loop's and the batch
- * worker's), a safety net: reached only if the worker falls far behind or is not running (it
- * starts within `pollMs` of the first write).
+ * The automatic checkpoint of the batch worker's connection, and of the event loop's while no
+ * checkpoint worker runs: a safety net, reached only if the worker falls far behind or is not
+ * running (it starts within `pollMs` of the first write).
  */
 export const SAFETY_NET_PAGES = 10_000;
 /** The daemon connection's automatic checkpoint while the worker runs (see above). */

@@ -7,14 +7,13 @@ import { configSchema } from '../../config/config-schema.ts';
 import { systemClock } from '../../core/clock.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { openDatabase, type Db } from '../../storage/database.ts';
-import { createIdentifiersRepository } from '../../storage/identifiers.ts';
 import { createJournalWriter } from '../../storage/journal-writer.ts';
 import { createJournal } from '../../storage/journal.ts';
-import { createUsersRepository } from '../../storage/users.ts';
 import { InvalidInputError } from '../invalid-input.ts';
 import { createIndexSync } from '../index-sync.ts';
 import { createServices, type Services } from '../services.ts';
 import { ADMIN_CHANGE } from '../admin-journal.ts';
+import { enrolCards } from './enrolled-cards.test-helper.ts';
 
 /** A reply's UTF-8 bytes as text. */
 const textOf = (json: Uint8Array): string => new TextDecoder().decode(json);
@@ -42,13 +41,7 @@ describe('identifier batch worker (a real worker thread on a real SQLite file)',
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'doorctl-batch-worker-'));
     db = openDatabase({ dataDir: dir });
-    const users = createUsersRepository(db, systemClock);
-    const identifiers = createIdentifiersRepository(db, { clock: systemClock });
-    db.withTransaction(() => {
-      const owner = users.create({ name: 'Setup', ownerType: 'owner' });
-      if (!owner.ok) throw new Error('setup');
-      for (let i = 0; i < COUNT; i++) identifiers.create({ type: 'card', number: BigInt(FIRST + i), userUuid: owner.value.uuid, lock: 'all' });
-    });
+    enrolCards(db, FIRST, COUNT);
     index = new CredentialIndex();
     // The journal sink as in the daemon: a writer of its own, plus listeners.
     const writer = createJournalWriter(createJournal(db), { clock: systemClock, logger: silentLogger });

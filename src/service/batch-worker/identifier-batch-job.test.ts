@@ -6,11 +6,10 @@ import { checkBatchItem } from '../../api/batch-items.ts';
 import { BatchItemSchema } from '../../api/schemas/identifiers.ts';
 import { systemClock, type Clock } from '../../core/clock.ts';
 import { openDatabase, type Db } from '../../storage/database.ts';
-import { createIdentifiersRepository } from '../../storage/identifiers.ts';
 import { createJournal, type Journal } from '../../storage/journal.ts';
-import { createUsersRepository } from '../../storage/users.ts';
 import { ADMIN_CHANGE } from '../admin-journal.ts';
 import { createIdentifierBatchJobs, type CommittedChunk } from './identifier-batch-job.ts';
+import { enrolCards } from './enrolled-cards.test-helper.ts';
 
 const FIRST = 7_000_000;
 const COUNT = 20;
@@ -22,13 +21,7 @@ describe('identifier batch job (the worker side, on this thread)', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'doorctl-batch-job-'));
     db = openDatabase({ dataDir: dir, busyTimeoutMs: 10 });
-    const users = createUsersRepository(db, systemClock);
-    const identifiers = createIdentifiersRepository(db, { clock: systemClock });
-    db.withTransaction(() => {
-      const owner = users.create({ name: 'Setup', ownerType: 'owner' });
-      if (!owner.ok) throw new Error('setup');
-      for (let i = 0; i < COUNT; i++) identifiers.create({ type: 'card', number: BigInt(FIRST + i), userUuid: owner.value.uuid, lock: 'all' });
-    });
+    enrolCards(db, FIRST, COUNT);
   });
 
   afterEach(() => {
