@@ -95,15 +95,16 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const events = new EventEmitter();
   // One listener per admin event stream (bounded in api/event-stream.ts) plus the daemon's own.
   events.setMaxListeners(0);
+  const announce = (e: JournalEvent): void => {
+    events.emit('journal', e);
+  };
   const journal = {
     append(e: JournalEvent) {
       if (writer) writer.append(e);
       else early.push(e);
-      events.emit('journal', e);
+      announce(e);
     },
-    announce(e: JournalEvent) {
-      events.emit('journal', e);
-    },
+    announce,
   };
 
   const doors = createDoorBank({
