@@ -19,7 +19,7 @@ import { enrolledNumber } from './decision.ts';
 import type { Figure } from './figure.ts';
 import { READY, spawnLineChild, type LineChild } from './line-child.ts';
 import { describePhase, presentEvery, presented } from './present-cards.ts';
-import { DAEMON_ALLOCATOR_ENV, prioritizeReader, standInForHardware } from './process-priority.ts';
+import { DAEMON_ALLOCATOR_ENV, DAEMON_NODE_ARGS, prioritizeReader, standInForHardware } from './process-priority.ts';
 import { BENCH_CARD, writeSimDoorConfig } from './serial-relay.ts';
 import { formatSummary, summarize } from './stats.ts';
 
@@ -222,11 +222,11 @@ export const capacity: Figure = {
         ],
         data: {
           identifiers: count, fillS, startS, indexS, indexLoadMs: load.ms, indexLoadInBackground: load.background, rssMb, peakMb, afterLoginsMb, empty, resident,
-          allocatorEnv: DAEMON_ALLOCATOR_ENV,
+          nodeArgs: DAEMON_NODE_ARGS, allocatorEnv: DAEMON_ALLOCATOR_ENV,
           cardsWhileLoading: { latency: during, lost: cards.during.lost, firstFromReadyS: cards.firstFromReadyS, loadedFromReadyS: cards.loadedFromReadyS, afterLoad: then },
         },
         notes: [
-          `${n} identifiers inserted in ${fillS.toFixed(1)} s (one transaction); daemon run from the bundle (dist/cli/bin.js) with the unit's allocator environment (${Object.entries(DAEMON_ALLOCATOR_ENV).map(([k, v]) => `${k}=${v}`).join(' ') || 'none'}); RSS read 2 s (smoke: 0.5 s) after the index is whole (the bench logged in once before), and again after ${LOGINS} more logins, from /proc/<pid>/status (MB = MiB).`,
+          `${n} identifiers inserted in ${fillS.toFixed(1)} s (one transaction); daemon run from the bundle (dist/cli/bin.js) with the unit's node options (${DAEMON_NODE_ARGS.join(' ') || 'none'}) and allocator environment (${Object.entries(DAEMON_ALLOCATOR_ENV).map(([k, v]) => `${k}=${v}`).join(' ') || 'none'}); RSS read 2 s (smoke: 0.5 s) after the index is whole (the bench logged in once before), and again after ${LOGINS} more logins, from /proc/<pid>/status (MB = MiB).`,
           `cards while the index loads: the first ${cards.firstFromReadyS.toFixed(2)} s after ready (after logging in and opening the events stream); ${describePhase(cards.during)}.`,
         ],
       };

@@ -1,7 +1,7 @@
 /**
  * The real daemon as a child process, as it ships: the bundle `node dist/cli/bin.js run --config F`
  * (built once per bench process by `npm run build`, through the test harness's spawnDaemon),
- * at the CPU priority its systemd unit gives it (Nice=, where this machine allows raising it),
+ * with the node options and at the CPU priority its systemd unit gives it (Nice=, where this machine allows raising it),
  * logged in as the initial admin, plus a watch on its relay transitions:
  * the events stream (`GET /api/v1/events/stream`, SSE) when the daemon serves it, else the
  * daemon's stdout JSON log line `"msg":"relay"` (reported as such).
@@ -11,7 +11,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { REPO_ROOT, isLog, spawnDaemon, type ChildDaemon } from '../../test/support/daemon-harness.ts';
 import { killWithBench } from './kill-with-bench.ts';
-import { DAEMON_ALLOCATOR_ENV, DAEMON_NICE, realtimePriorityOf, spawnAsInstalled } from './process-priority.ts';
+import { DAEMON_ALLOCATOR_ENV, DAEMON_NICE, DAEMON_NODE_ARGS, realtimePriorityOf, spawnAsInstalled } from './process-priority.ts';
 
 const BUILT_CLI = 'dist/cli/bin.js';
 let built = false;
@@ -63,7 +63,7 @@ export async function startChildDaemon(
   const readyTimeoutMs = opts.readyTimeoutMs ?? 60_000;
   const cli = builtCli();
   const spawnedAt = monotonicMs();
-  const { child, niced } = spawnAsInstalled(() => spawnDaemon(configPath, { ...DAEMON_ALLOCATOR_ENV, ...opts.env }, cli, opts.nodeArgs));
+  const { child, niced } = spawnAsInstalled(() => spawnDaemon(configPath, { ...DAEMON_ALLOCATOR_ENV, ...opts.env }, cli, [...DAEMON_NODE_ARGS, ...(opts.nodeArgs ?? [])]));
   const nice = niced ? DAEMON_NICE : 0;
   killWithBench(child.proc);
   let readyAt = 0;

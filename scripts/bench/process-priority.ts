@@ -32,6 +32,13 @@ export const DAEMON_ALLOCATOR_ENV: Readonly<Record<string, string>> = Object.fro
   [...UNIT.matchAll(/^Environment=(MALLOC_\w+)=(\S+)\s*$/gm)].map((m) => [m[1]!, m[2]!]),
 );
 
+/** Node's own options as installed: the flags between the node binary and the script in the unit's `ExecStart=`. */
+export const DAEMON_NODE_ARGS: readonly string[] = (() => {
+  const words = /^ExecStart=\S+\s+(.*)$/m.exec(UNIT)?.[1]?.split(/\s+/) ?? [];
+  const script = words.findIndex((w) => !w.startsWith('-'));
+  return script < 0 ? [] : words.slice(0, script);
+})();
+
 /** The event loop's real-time priority as installed: the shipped configuration's (install-pi.sh copies it). */
 export const DAEMON_REALTIME_PRIORITY = loadConfig(join(import.meta.dirname, '../../hardware/config.example.yaml'), {}).eventLoop.realtimePriority;
 

@@ -1,0 +1,40 @@
+/**
+ * The node options the daemon ships with (systemd unit `ExecStart=`): `npm start` runs the bundle
+ * with the same ones, and on this node they keep every scavenge on the collecting thread (V8's
+ * own trace: no time on background threads), where the defaults hand part of it to helpers.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DAEMON_NODE_ARGS } from '../../scripts/bench/process-priority.ts';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
+
+/** Enough surviving young objects for V8 to scavenge with helpers when it may. */
+const ALLOCATE = 'const keep=[];let x=[];for(let i=0;i<3e6;i++){x.push({a:i,b:[i]});if(x.length>20000){keep.push(x.slice(0,200));x=[]}}';
+
+/** Milliseconds of background scavenging per scavenge, from --trace-gc-nvp. */
+function backgroundScavengeMs(nodeArgs: readonly string[]): number[] {
+  const r = spawnSync(process.execPath, [...nodeArgs, '--trace-gc-nvp', '-e', ALLOCATE], { encoding: 'utf8' });
+  expect(r.status).toBe(0);
+  return r.stdout
+    .split('\n')
+    .filter((l) => /\bgc=s\b/.test(l))
+    .map((l) => Number(/\bbackground\.scavenge\.parallel=([\d.]+)/.exec(l)?.[1]));
+}
+
+describe('node options as installed', () => {
+  it('npm start runs the bundle with the unit\'s node options', () => {
+    expect(DAEMON_NODE_ARGS).toContain('--single-threaded-gc');
+    expect(pkg.scripts.start).toContain(`node ${DAEMON_NODE_ARGS.join(' ')} dist/cli/bin.js run`);
+  });
+
+  it('keeps every scavenge on the collecting thread, which node\'s defaults do not', () => {
+    const installed = backgroundScavengeMs(DAEMON_NODE_ARGS);
+    expect(installed.length).toBeGreaterThan(5);
+    expect(installed.every((ms) => ms === 0)).toBe(true);
+    const defaults = backgroundScavengeMs([]);
+    expect(defaults.length).toBeGreaterThan(5);
+    expect(defaults.some((ms) => ms > 0)).toBe(true);
+  });
+});
