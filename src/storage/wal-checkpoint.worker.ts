@@ -23,6 +23,7 @@ import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '../core/clock.ts';
 import { normalThreadPriority } from '../core/thread-priority.ts';
+import { startingUp } from '../core/worker-start-up.ts';
 import { isBusy } from './sqlite-errors.ts';
 import type { CheckpointWorkerData, FromCheckpointWorker } from './wal-checkpointer.ts';
 import { HOLDER, holding, othersWaiting } from './write-turn.ts';
@@ -35,17 +36,20 @@ const post = (m: FromCheckpointWorker): void => port.postMessage(m);
 // Copies and syncs are no reason to be ahead of anything (the event loop may be above normal).
 normalThreadPriority();
 
-const sqlite = new Database(path, { fileMustExist: true });
-// A PASSIVE pass that finds the checkpoint lock taken is retried at the next pass instead of waiting.
-sqlite.pragma('busy_timeout = 0');
-// The copy into the database file is synced before the WAL is reused.
-sqlite.pragma('synchronous = FULL');
-// Its own writes (the start-over) must not checkpoint: when other commits came in between, the
-// automatic one after it copied the whole WAL at the end of a pass, and the event loop's next
-// journal flush started it over, fsync included (perf, session 6).
-sqlite.pragma('wal_autocheckpoint = 0');
-// Whoever starts the WAL over cuts a grown file back (a per-connection setting): now mostly this thread.
-sqlite.pragma(`journal_size_limit = ${walSizeLimitBytes}`);
+const sqlite = startingUp(() => {
+  const opened = new Database(path, { fileMustExist: true });
+  // A PASSIVE pass that finds the checkpoint lock taken is retried at the next pass instead of waiting.
+  opened.pragma('busy_timeout = 0');
+  // The copy into the database file is synced before the WAL is reused.
+  opened.pragma('synchronous = FULL');
+  // Its own writes (the start-over) must not checkpoint: when other commits came in between, the
+  // automatic one after it copied the whole WAL at the end of a pass, and the event loop's next
+  // journal flush started it over, fsync included (perf, session 6).
+  opened.pragma('wal_autocheckpoint = 0');
+  // Whoever starts the WAL over cuts a grown file back (a per-connection setting): now mostly this thread.
+  opened.pragma(`journal_size_limit = ${walSizeLimitBytes}`);
+  return opened;
+});
 
 /** How long a restart waits for the write lock (a PASSIVE pass never waits). */
 const RESTART_WAIT_MS = 5;

@@ -1,7 +1,8 @@
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../core/clock.ts';
-import { silentLogger } from '../core/logger.ts';
+import { createLogger, silentLogger } from '../core/logger.ts';
 import type { Db } from './database.ts';
 import { useTempDbs } from './temp-db.test-helper.ts';
 import { createWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.ts';
@@ -127,13 +128,17 @@ describe('createWalCheckpointer', () => {
     expect(statSync(`${db.path}-wal`).size).toBeLessThan(12 * 1024 * 1024);
   });
 
-  it('reports a worker that cannot open the database and does not start it again', async () => {
+  it('reports a worker that cannot open the database, with SQLite\'s reason, and does not start it again', async () => {
     const db = temp.fresh();
     const write = scratchTable(db);
-    const c = createWalCheckpointer({ ...db, path: `${db.path}.missing` }, { clock: systemClock, logger: silentLogger, pollMs: 20, everyMs: 20, startWalBytes: 0 });
+    let logged = '';
+    const logger = createLogger({ level: 'warn', destination: new Writable({ write: (chunk, _e, cb) => ((logged += String(chunk)), cb()) }) });
+    const c = createWalCheckpointer({ ...db, path: `${db.path}.missing` }, { clock: systemClock, logger, pollMs: 20, everyMs: 20, startWalBytes: 0 });
     open.push(c);
     write(10);
     await expect.poll(() => c.stats().failed, { timeout: 10_000 }).toBe(true);
+    // better-sqlite3's own error class would reach this thread without its message (worker-start-up.ts).
+    expect(JSON.parse(logged.trim().split('\n').at(-1)!)).toMatchObject({ reason: expect.stringMatching(/unable to open database file/) });
     // Without the worker the connection checkpoints itself at SQLite's default again.
     expect(db.sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
     write(10);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -196,6 +196,15 @@ describe('identifier batch worker (a real worker thread on a real SQLite file)',
     expect(a.kind === 'done' && JSON.parse(textOf(a.json)).result).toHaveLength(1);
     expect(b.kind === 'done' && JSON.parse(textOf(b.json)).result).toHaveLength(2);
     expect(db.sqlite.prepare('SELECT lock FROM identifiers WHERE number = ?').get(String(FIRST))).toEqual({ lock: 'second' });
+  });
+
+  it('a worker that cannot open the database rejects the job with SQLite\'s message and code', async () => {
+    // The daemon's connection keeps the moved files; the worker finds something else at the path.
+    for (const suffix of ['', '-wal', '-shm']) renameSync(`${db.path}${suffix}`, `${db.path}${suffix}.moved`);
+    writeFileSync(db.path, 'not a database '.repeat(512));
+    const failed = services.identifierBatches!.update('card', [item(0)]);
+    await expect(failed).rejects.toThrow('file is not a database');
+    await expect(failed).rejects.toMatchObject({ code: 'SQLITE_NOTADB', stack: expect.stringContaining('identifier-batch.worker') });
   });
 
   it('a job the worker fails rejects with the error\'s code and the worker\'s stack, for the log', async () => {

@@ -10,6 +10,7 @@ import { envelopeOf } from '../../api/schemas/common.ts';
 import { BatchItemSchema } from '../../api/schemas/identifiers.ts';
 import { systemClock } from '../../core/clock.ts';
 import { lowerThreadPriority } from '../../core/thread-priority.ts';
+import { startingUp } from '../../core/worker-start-up.ts';
 import { openDatabase } from '../../storage/database.ts';
 import { createJournal } from '../../storage/journal.ts';
 import { SAFETY_NET_PAGES } from '../../storage/wal-checkpointer.ts';
@@ -28,14 +29,17 @@ const config = workerData as BatchWorkerData;
 const BATCH_THREAD_NICE = 10;
 lowerThreadPriority(BATCH_THREAD_NICE);
 adoptWriteTurn(config.dbPath, config.turn);
-const db = openDatabase({ dataDir: dirname(config.dbPath), file: basename(config.dbPath) });
-// Commits do not fsync while holding the write lock the daemon's own writers wait for; the job
-// fsyncs the WAL right after each commit instead (makeDurable), before reporting the chunk.
-db.sqlite.pragma('synchronous = NORMAL');
-// Nor do they copy the WAL into the database: at SQLite's default (1,000 pages) the chunk commits
-// checkpointed in line, 0.56 s of a 1.7 s first batch at 1,000,000 identifiers. The checkpoint
-// worker does that on its own thread.
-db.sqlite.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
+const db = startingUp(() => {
+  const opened = openDatabase({ dataDir: dirname(config.dbPath), file: basename(config.dbPath) });
+  // Commits do not fsync while holding the write lock the daemon's own writers wait for; the job
+  // fsyncs the WAL right after each commit instead (makeDurable), before reporting the chunk.
+  opened.sqlite.pragma('synchronous = NORMAL');
+  // Nor do they copy the WAL into the database: at SQLite's default (1,000 pages) the chunk commits
+  // checkpointed in line, 0.56 s of a 1.7 s first batch at 1,000,000 identifiers. The checkpoint
+  // worker does that on its own thread.
+  opened.sqlite.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
+  return opened;
+});
 const jobs = createIdentifierBatchJobs(db, {
   clock: systemClock,
   capacity: config.capacity,
