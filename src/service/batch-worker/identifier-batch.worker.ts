@@ -29,25 +29,24 @@ const config = workerData as BatchWorkerData;
 const BATCH_THREAD_NICE = 10;
 lowerThreadPriority(BATCH_THREAD_NICE);
 adoptWriteTurn(config.dbPath, config.turn);
-const db = startingUp(() => {
-  const opened = openDatabase({ dataDir: dirname(config.dbPath), file: basename(config.dbPath) });
+const jobs = startingUp(() => {
+  const db = openDatabase({ dataDir: dirname(config.dbPath), file: basename(config.dbPath) });
   // Commits do not fsync while holding the write lock the daemon's own writers wait for; the job
   // fsyncs the WAL right after each commit instead (makeDurable), before reporting the chunk.
-  opened.sqlite.pragma('synchronous = NORMAL');
+  db.sqlite.pragma('synchronous = NORMAL');
   // Nor do they copy the WAL into the database: at SQLite's default (1,000 pages) the chunk commits
   // checkpointed in line, 0.56 s of a 1.7 s first batch at 1,000,000 identifiers. The checkpoint
   // worker does that on its own thread.
-  opened.sqlite.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
-  return opened;
-});
-const jobs = createIdentifierBatchJobs(db, {
-  clock: systemClock,
-  capacity: config.capacity,
-  chunkMs: config.chunkMs,
-  reportEveryMs: config.reportEveryMs,
-  makeDurable: () => db.syncWalNow(),
-  journal: createJournal(db, { maxRows: config.journal.maxRows }),
-  validate: (items, i) => checkBatchItem(BatchItemSchema, { list_items: items }, i),
+  db.sqlite.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
+  return createIdentifierBatchJobs(db, {
+    clock: systemClock,
+    capacity: config.capacity,
+    chunkMs: config.chunkMs,
+    reportEveryMs: config.reportEveryMs,
+    makeDurable: () => db.syncWalNow(),
+    journal: createJournal(db, { maxRows: config.journal.maxRows }),
+    validate: (items, i) => checkBatchItem(BatchItemSchema, { list_items: items }, i),
+  });
 });
 
 const received = new Map<number, unknown[]>();
