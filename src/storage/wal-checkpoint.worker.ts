@@ -23,7 +23,7 @@ import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '../core/clock.ts';
 import { normalThreadPriority } from '../core/thread-priority.ts';
-import { startingUp } from '../core/worker-start-up.ts';
+import { startingUp } from '../core/worker-errors.ts';
 import { isBusy } from './sqlite-errors.ts';
 import type { CheckpointWorkerData, FromCheckpointWorker } from './wal-checkpointer.ts';
 import { HOLDER, holding, othersWaiting } from './write-turn.ts';

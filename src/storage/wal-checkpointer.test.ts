@@ -137,7 +137,7 @@ describe('createWalCheckpointer', () => {
     open.push(c);
     write(10);
     await expect.poll(() => c.stats().failed, { timeout: 10_000 }).toBe(true);
-    // better-sqlite3's own error class would reach this thread without its message (worker-start-up.ts).
+    // better-sqlite3's own error class would reach this thread without its message (worker-errors.ts).
     expect(JSON.parse(logged.trim().split('\n').at(-1)!)).toMatchObject({ reason: expect.stringMatching(/unable to open database file/) });
     // Without the worker the connection checkpoints itself at SQLite's default again.
     expect(db.sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);

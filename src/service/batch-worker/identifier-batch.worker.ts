@@ -10,7 +10,7 @@ import { envelopeOf } from '../../api/schemas/common.ts';
 import { BatchItemSchema } from '../../api/schemas/identifiers.ts';
 import { systemClock } from '../../core/clock.ts';
 import { lowerThreadPriority } from '../../core/thread-priority.ts';
-import { startingUp } from '../../core/worker-start-up.ts';
+import { errorFields, startingUp } from '../../core/worker-errors.ts';
 import { openDatabase } from '../../storage/database.ts';
 import { createJournal } from '../../storage/journal.ts';
 import { SAFETY_NET_PAGES } from '../../storage/wal-checkpointer.ts';
@@ -82,8 +82,7 @@ async function run(m: Extract<ToWorker, { kind: 'run' }>): Promise<void> {
       post({ kind: 'done', id: m.id, json }, [json.buffer]);
     } else post({ ...outcome, id: m.id });
   } catch (err) {
-    const e = err instanceof Error ? (err as Error & { code?: unknown }) : undefined;
-    post({ kind: 'failed', id: m.id, message: e ? e.message : String(err), stack: e?.stack, code: typeof e?.code === 'string' ? e.code : undefined });
+    post({ kind: 'failed', id: m.id, ...errorFields(err) });
   }
 }
 

@@ -1,5 +1,6 @@
 /** Messages between the main thread and the identifier batch worker (structured-clone data only). */
 import type { IdentifierType } from '../../access/identifier-key.ts';
+import type { ErrorFields } from '../../core/worker-errors.ts';
 import type { IdentifierCapacity } from '../../storage/identifiers.ts';
 import type { RepresentationMode } from '../../wiegand/credential-number.ts';
 import type { Principal } from '../auth.ts';
@@ -47,5 +48,5 @@ export type FromWorker =
   | { readonly kind: 'done'; readonly id: number; readonly json: Uint8Array }
   | { readonly kind: 'invalid'; readonly id: number; readonly error: string }
   | { readonly kind: 'input'; readonly id: number; readonly location: InputLocation; readonly path: PropertyKey[]; readonly reason: string }
-  /** `stack` and `code` (a SQLite error's, say) of the worker's error, so the daemon's log says where it failed. */
-  | { readonly kind: 'failed'; readonly id: number; readonly message: string; readonly stack?: string; readonly code?: string };
+  /** The worker's error with its `stack` and `code` (a SQLite error's, say), so the daemon's log says where it failed. */
+  | ({ readonly kind: 'failed'; readonly id: number } & ErrorFields);
