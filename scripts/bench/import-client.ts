@@ -6,7 +6,8 @@
  * Input (env): IMPORT_BASE_URL, IMPORT_TOKEN (bearer), IMPORT_TOTAL, IMPORT_BATCH, and
  * IMPORT_MIN_MS: the IMPORT_TOTAL items are imported again, pass after pass, until a pass ends at
  * least that long after the first request (default 0: one pass). Passes alternate between two
- * sets of values, so every pass changes every item.
+ * sets of values, so every pass changes every item; IMPORT_FIRST_PASS (default 0) is the number of
+ * passes earlier importers made on the same daemon, so the alternation goes on across them.
  * Output on stdout: `ready` once every body is built, then, after the last PUT, one JSON line
  * (`ImportReport`). The PUTs start right after `ready`, one after another.
  */
@@ -38,13 +39,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   // putBatch reads only the daemon's address and token.
   const daemon = { base: env('IMPORT_BASE_URL'), token: env('IMPORT_TOKEN') } as BenchDaemon;
   const minMs = Number(process.env.IMPORT_MIN_MS ?? 0);
+  const firstPass = Number(process.env.IMPORT_FIRST_PASS ?? 0);
   const bodiesOf = (round: number) => Array.from({ length: total / batch }, (_, b) => batchBody(b * batch, batch, round));
   // A second set of values only when there may be a second pass.
-  const rounds = minMs > 0 ? [bodiesOf(1), bodiesOf(2)] : [bodiesOf(1)];
+  const rounds = minMs > 0 || firstPass > 0 ? [bodiesOf(1), bodiesOf(2)] : [bodiesOf(1)];
   process.stdout.write(`${READY}\n`);
   const report: { -readonly [K in keyof ImportReport]: ImportReport[K] } = { batchMs: [], okItems: [], items: [], passes: 0, startMs: monotonicMs(), endMs: 0 };
   do {
-    for (const body of rounds[report.passes % rounds.length]!) {
+    for (const body of rounds[(firstPass + report.passes) % rounds.length]!) {
       const r = await putBatch(daemon, body);
       report.batchMs.push(r.ms);
       report.okItems.push(r.ok);

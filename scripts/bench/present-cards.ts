@@ -71,6 +71,17 @@ export async function presentEvery(reader: LineChild, relay: RelayWatch, stop: (
 
 export const presented = (p: Phase) => p.latencies.length + p.lost;
 
+/** Several phases of the same kind (rounds of one figure) as one: their cards and counts together. */
+export function mergePhases(phases: readonly Phase[]): Phase {
+  const sum = (k: 'lost' | 'splitSeen' | 'senderStalls' | 'lostSenderStalled' | 'lostSenderSteady') => phases.reduce((n, p) => n + p[k], 0);
+  return {
+    latencies: phases.flatMap((p) => p.latencies),
+    lost: sum('lost'), splitSeen: sum('splitSeen'), senderStalls: sum('senderStalls'),
+    lostSenderStalled: sum('lostSenderStalled'), lostSenderSteady: sum('lostSenderSteady'),
+    maxLateMs: phases.flatMap((p) => p.maxLateMs),
+  };
+}
+
 /** "3 of 250 lost (1 after a sender stall, 2 with a steady sender); …; sender lateness per frame median … ms" */
 export function describePhase(p: Phase): string {
   const late = summarize(p.maxLateMs);
