@@ -25,8 +25,14 @@ function backgroundScavengeMs(nodeArgs: readonly string[]): number[] {
 
 describe('node options as installed', () => {
   it('npm start runs the bundle with the unit\'s node options', () => {
-    expect(DAEMON_NODE_ARGS).toContain('--single-threaded-gc');
+    expect(DAEMON_NODE_ARGS).toEqual(expect.arrayContaining(['--single-threaded-gc', '--no-memory-reducer']));
     expect(pkg.scripts.start).toContain(`node ${DAEMON_NODE_ARGS.join(' ')} dist/cli/bin.js run`);
+  });
+
+  it('are all options this node accepts (it refuses to start on one it does not know, and the unit would fail)', () => {
+    const r = spawnSync(process.execPath, [...DAEMON_NODE_ARGS, '-e', '0'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
   });
 
   it('keeps every scavenge on the collecting thread, which node\'s defaults do not', () => {
