@@ -7,11 +7,10 @@
  * imports 100,000 items in 5 s, one pass holds ~46 cards, whose nearest-rank p99 is simply the
  * worst card, while the baseline's 101 cards give their second worst; ~150 cards give a p99 of the
  * same kind as the baseline's.
- * Baseline and import alternate, ROUNDS times over on the same daemon, and each p99 is taken over
- * the cards of all rounds: one round's p99 is its second worst card, i.e. one or two wake-ups the
- * host made late (session 12: a CPU idle throughout most waits over 1 ms), so a single round's
- * Δ ranged from -0.2 to 4.1 ms on one commit; interleaving also spreads any drift of the machine
- * over both sides. Each round's own Δ is reported beside the pooled one. Before each baseline the
+ * Baseline, control (below) and import alternate, ROUNDS times over on the same daemon, and each
+ * p99 is taken over the cards of all rounds: one round's p99 is its second worst card, so one or
+ * two late cards decide it, and a single round's Δ ranged from -0.2 to 4.1 ms on one commit
+ * (session 12); interleaving also spreads any drift of the machine over both sides. Each round's own Δ is reported beside the pooled one. Before each baseline the
  * machine is left to settle (see settle()), so work an import leaves behind never lands in the
  * next baseline.
  * The longest event-loop block is measured inside the daemon (loop-monitor.cjs, preloaded: the
@@ -64,7 +63,7 @@ const TARGET_P99_DELTA_MS = 2;
 const IMPORT_MIN_MS = 15_000;
 const BASELINE_MS = 10_000;
 const LOADED_MS = 10_000;
-/** Baseline then import, this many times over (see above). */
+/** Baseline, control and import, this many times over (see above). */
 const ROUNDS = 3;
 /** The machine has settled when its CPUs together were busy under QUIET_CPU_SHARE of a QUIET_WINDOW_MS window. */
 const QUIET_WINDOW_MS = 1000;
