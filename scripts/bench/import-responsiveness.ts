@@ -10,9 +10,9 @@
  * Baseline, control (below) and import alternate, ROUNDS times over on the same daemon, and each
  * p99 is taken over the cards of all rounds: one round's p99 is its second worst card, so one or
  * two late cards decide it, and a single round's Δ ranged from -0.2 to 4.1 ms on one commit
- * (session 12); interleaving also spreads any drift of the machine over both sides. Each round's own Δ is reported beside the pooled one. Before each baseline the
- * machine is left to settle (see settle()), so work an import leaves behind never lands in the
- * next baseline.
+ * (session 12); interleaving also spreads any drift of the machine over both sides. Each round's
+ * own Δ is reported beside the pooled one. Before each baseline the machine is left to settle
+ * (see settle()), so work an import leaves behind never lands in the next baseline.
  * The longest event-loop block is measured inside the daemon (loop-monitor.cjs, preloaded: the
  * longest gap between ticks of a 1 ms timer, less the 1 ms), and split into the time the loop's
  * thread ran, waited for a CPU and slept; the worst latency during the import
@@ -225,6 +225,8 @@ export const importResponsiveness: Figure = {
         if ((await reader.nextLine()) !== READY) throw new Error('card presenter did not start');
         const countsBefore = relay.counts();
         const done: Round[] = [];
+        /** Import passes made so far, by all rounds' importers. */
+        let passes = 0;
         for (let r = 0; r < rounds; r++) {
           const settledMs = await settle();
           const baselineFrom = monotonicMs();
@@ -237,7 +239,7 @@ export const importResponsiveness: Figure = {
 
           const importer = spawnLineChild(script('import-client.ts'), [], {
             IMPORT_BASE_URL: daemon.base, IMPORT_TOKEN: daemon.token, IMPORT_TOTAL: String(total), IMPORT_BATCH: String(BATCH),
-            IMPORT_MIN_MS: String(ctx.smoke ? 0 : IMPORT_MIN_MS), IMPORT_FIRST_PASS: String(done.reduce((n, d) => n + d.report.passes, 0)),
+            IMPORT_MIN_MS: String(ctx.smoke ? 0 : IMPORT_MIN_MS), IMPORT_FIRST_PASS: String(passes),
           });
           deprioritizeClient(importer.pid);
           if ((await importer.nextLine()) !== READY) throw new Error('importer did not start');
@@ -257,9 +259,10 @@ export const importResponsiveness: Figure = {
           const failed = report.okItems.findIndex((ok) => ok !== BATCH);
           if (failed >= 0) throw new Error(`round ${r + 1}, PUT ${failed + 1}: ${report.okItems[failed]}/${BATCH} items succeeded`);
           ctx.log(`import round ${r + 1}/${rounds}: during ${formatSummary(summarize(after.latencies), 'ms')}; ${describePhase(after)}`);
+          passes += report.passes;
           done.push({ before, loaded, after, report, settledMs, baselineFrom, baselineUntil, importFrom, importUntil });
         }
-        const countsDuring = Object.fromEntries(Object.entries(relay.counts()).map(([k, v]) => [k, v - (countsBefore[k] ?? 0)]));
+        const countsInRounds = Object.fromEntries(Object.entries(relay.counts()).map(([k, v]) => [k, v - (countsBefore[k] ?? 0)]));
         // The monitor writes its gaps every 500 ms.
         await sleep(600);
         const daemonLog = readMonitor(monitorFile);
@@ -278,7 +281,6 @@ export const importResponsiveness: Figure = {
         const during = summarize(after.latencies);
         const perRound = done.map((d) => ({ baseline: summarize(d.before.latencies), during: summarize(d.after.latencies) }));
         const roundDeltas = perRound.map((p) => p.during.p99 - p.baseline.p99);
-        const passes = done.reduce((n, d) => n + d.report.passes, 0);
         const puts = done.reduce((n, d) => n + d.report.batchMs.length, 0);
         const importS = done.reduce((n, d) => n + (d.report.endMs - d.report.startMs) / 1000, 0);
         const blockMs = during.max - baseline.median;
@@ -338,11 +340,11 @@ export const importResponsiveness: Figure = {
             identifiers: total, rounds, passes, importS, batchMs: done.flatMap((d) => d.report.batchMs), settledMs: done.map((d) => d.settledMs),
             readerNice: readerFirst ? READER_NICE : null, readerRealtimePriority: readerRealtime ? READER_REALTIME_PRIORITY : null, observerRealtime: observerNormal !== undefined, daemonScheduling: daemon.scheduling,
             daemonLoop: { before: loopBefore, during: loopDuring }, idleLoop: { before: floorBefore, during: floorDuring },
-            baseline: phaseData(before, baseline), underCpuLoad: loaded, during: phaseData(after, during), eventsDuringImport: countsDuring,
+            baseline: phaseData(before, baseline), underCpuLoad: loaded, during: phaseData(after, during), eventsInRounds: countsInRounds,
             perRound: perRound.map((p, i) => ({ ...p, p99DeltaMs: roundDeltas[i] })),
           },
           notes: [
-            `${over}${rounds > 1 ? ', interleaved on one daemon' : ''} (the machine left to settle before each baseline: ${done.map((d) => (d.settledMs / 1000).toFixed(1)).join(', ')} s); ${total.toLocaleString('en')} updates ${passes === 1 ? 'once' : `${passes} times over in all`}${ctx.smoke ? '' : ` (each import passes until ${IMPORT_MIN_MS / 1000} s have passed)`}, in ${puts} PUTs of ${BATCH.toLocaleString('en')}, took ${importS.toFixed(1)} s (PUTs from their own process, at nice ${CLIENT_NICE}; the daemon at ${daemon.scheduling}); card latency (last edge sent → relay seen via ${relay.source === 'sse' ? 'SSE' : 'stdout log line'}) includes the end-of-frame wait; edges paced by their own process${readerFirst ? ` at nice ${READER_NICE}` : ' (its priority could not be raised)'}${readerRealtime ? `, pacing thread SCHED_FIFO ${READER_REALTIME_PRIORITY}` : ''}; relay events timestamped by a thread ${observerNormal ? `at SCHED_FIFO ${READER_REALTIME_PRIORITY}` : 'at normal priority'}. Baseline ${formatSummary(baseline, 'ms')}; during import ${formatSummary(during, 'ms')}; per round (baseline p99 → during p99): ${perRound.map((p) => `${p.baseline.p99.toFixed(1)} → ${p.during.p99.toFixed(1)}`).join(', ')} ms; events on the stream during the rounds: ${JSON.stringify(countsDuring)}.`,
+            `${over}${rounds > 1 ? ', interleaved on one daemon' : ''} (the machine left to settle before each baseline: ${done.map((d) => (d.settledMs / 1000).toFixed(1)).join(', ')} s); ${total.toLocaleString('en')} updates ${passes === 1 ? 'once' : `${passes} times over in all`}${ctx.smoke ? '' : ` (each import passes until ${IMPORT_MIN_MS / 1000} s have passed)`}, in ${puts} PUTs of ${BATCH.toLocaleString('en')}, took ${importS.toFixed(1)} s (PUTs from their own process, at nice ${CLIENT_NICE}; the daemon at ${daemon.scheduling}); card latency (last edge sent → relay seen via ${relay.source === 'sse' ? 'SSE' : 'stdout log line'}) includes the end-of-frame wait; edges paced by their own process${readerFirst ? ` at nice ${READER_NICE}` : ' (its priority could not be raised)'}${readerRealtime ? `, pacing thread SCHED_FIFO ${READER_REALTIME_PRIORITY}` : ''}; relay events timestamped by a thread ${observerNormal ? `at SCHED_FIFO ${READER_REALTIME_PRIORITY}` : 'at normal priority'}. Baseline ${formatSummary(baseline, 'ms')}; during import ${formatSummary(during, 'ms')}; per round (baseline p99 → during p99): ${perRound.map((p) => `${p.baseline.p99.toFixed(1)} → ${p.during.p99.toFixed(1)}`).join(', ')} ms; events on the stream during the rounds: ${JSON.stringify(countsInRounds)}.`,
             `sender vs daemon: before — ${describePhase(before)}; during — ${describePhase(after)}. A silence ≥ ${SPLITTING_SILENCE_MS} ms between two sends ends the frame in the daemon, so a card lost after one is the sender's fault, not the daemon's.`,
           ],
         };
