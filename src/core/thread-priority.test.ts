@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
+import { currentThreadId } from './thread-priority.ts';
 
 /** The calling thread's nice value, from the kernel (field 19 of /proc/thread-self/stat). */
 const threadNice = (): number => Number(readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1]!.split(' ')[16]);
@@ -30,11 +31,30 @@ describe('lowerThreadPriority', () => {
   });
 });
 
+describe('currentThreadId', () => {
+  it.runIf(process.platform === 'linux')("is the process id on the main thread and a thread of the process's own in a worker", async () => {
+    expect(currentThreadId()).toBe(process.pid);
+    const worker = new Worker(
+      `require('tsx/cjs');
+       const { currentThreadId } = require(${JSON.stringify(new URL('./thread-priority.ts', import.meta.url).pathname)});
+       require('node:worker_threads').parentPort.postMessage(currentThreadId());`,
+      { eval: true },
+    );
+    try {
+      const tid = await new Promise<number>((resolve) => worker.once('message', resolve));
+      expect(tid).not.toBe(process.pid);
+      expect(readdirSync('/proc/self/task').map(Number)).toContain(tid);
+    } finally {
+      await worker.terminate();
+    }
+  });
+});
+
 describe('boostLoopOnly', () => {
   // Raising a priority needs root (or CAP_SYS_NICE), as systemd has when it applies the unit's Nice=.
   const canRaise = process.platform === 'linux' && process.getuid?.() === 0;
 
-  it.runIf(canRaise)('leaves the raised priority to the event loop and puts every other thread back to normal', () => {
+  it.runIf(canRaise)('leaves the raised priority to the event loop and the threads it keeps, and puts every other thread back to normal', () => {
     const dir = mkdtempSync(join(tmpdir(), 'thread-priority-'));
     try {
       const script = join(dir, 'boost.mts');
@@ -49,17 +69,23 @@ describe('boostLoopOnly', () => {
         // Started after the raise, so they inherit it: a worker thread and libuv's pool.
         const worker = new Worker('setInterval(() => {}, 1000)', { eval: true });
         await new Promise((resolve) => worker.once('online', resolve));
+        // One more, kept at the loop's priority (as the capture thread is): it reports its thread id.
+        const kept = new Worker("require('node:worker_threads').parentPort.postMessage(Number(require('node:fs').readFileSync('/proc/thread-self/stat', 'utf8').split(' ')[0])); setInterval(() => {}, 1000)", { eval: true });
+        const keptTid = await new Promise<number>((resolve) => kept.once('message', resolve));
         await readFile(${JSON.stringify(script)});
-        const before = readdirSync('/proc/self/task').map(Number).filter((t) => t !== process.pid).map(niceOf);
-        const loop = boostLoopOnly();
-        const after = readdirSync('/proc/self/task').map(Number).filter((t) => t !== process.pid).map(niceOf);
-        console.log(JSON.stringify({ loop, main: niceOf(process.pid), before, after }));
+        const others = () => readdirSync('/proc/self/task').map(Number).filter((t) => t !== process.pid && t !== keptTid);
+        const before = others().map(niceOf);
+        const loop = boostLoopOnly([keptTid]);
+        const after = others().map(niceOf);
+        console.log(JSON.stringify({ loop, main: niceOf(process.pid), kept: niceOf(keptTid), before, after }));
         await worker.terminate();
+        await kept.terminate();
       `);
       const out = execFileSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8' });
-      const r = JSON.parse(out.trim().split('\n').at(-1)!) as { loop: number; main: number; before: number[]; after: number[] };
+      const r = JSON.parse(out.trim().split('\n').at(-1)!) as { loop: number; main: number; kept: number; before: number[]; after: number[] };
       expect(r.loop).toBe(-5);
       expect(r.main).toBe(-5);
+      expect(r.kept).toBe(-5);
       expect(r.before).toContain(-5);
       expect(r.after.length).toBeGreaterThan(0);
       expect(r.after.every((n) => n === 0)).toBe(true);

@@ -44,6 +44,16 @@ export function threadIds(pid: number): number[] {
   }
 }
 
+/** The calling thread's Linux thread id (the first field of /proc/thread-self/stat); null elsewhere. */
+export function currentThreadId(): number | null {
+  if (process.platform !== 'linux') return null;
+  try {
+    return Number(readFileSync('/proc/thread-self/stat', 'utf8').split(' ')[0]);
+  } catch {
+    return null;
+  }
+}
+
 /** In a worker thread: gives up a priority above normal inherited from the event loop. */
 export function normalThreadPriority(): void {
   if (process.platform === 'linux' && getPriority(0) < NORMAL_NICE) lowerThreadPriority(NORMAL_NICE);
@@ -52,14 +62,15 @@ export function normalThreadPriority(): void {
 /**
  * On the main thread, once started: if the daemon runs above normal priority, puts every other
  * thread running now (V8's GC helpers, libuv's pool) back to normal so that only the event loop
- * keeps it. Workers started later do the same for themselves. Returns the loop's nice value.
+ * keeps it, and the threads in `keep` (the capture thread, on the door path too). Workers started
+ * later do the same for themselves. Returns the loop's nice value.
  */
-export function boostLoopOnly(): number {
+export function boostLoopOnly(keep: readonly number[] = []): number {
   if (process.platform !== 'linux') return NORMAL_NICE;
   const loopNice = getPriority(0);
   if (loopNice >= NORMAL_NICE) return loopNice;
   for (const tid of threadIds(process.pid)) {
-    if (tid === process.pid) continue;
+    if (tid === process.pid || keep.includes(tid)) continue;
     try {
       setPriority(tid, NORMAL_NICE);
     } catch {
