@@ -13,6 +13,11 @@ export interface EdgeEvent {
   readonly timeUs: number;
   /** Pulse width in µs where the backend measures it (the bridge MCU, the simulator); else undefined. */
   readonly widthUs?: number;
+  /**
+   * When the capture layer took the edge in (same clock), where it stamps that: a capture thread
+   * does (capture/thread). Delivery from there on is the event loop's own lateness.
+   */
+  readonly arrivedUs?: number;
 }
 
 /** A frame of bits: index 0 is the first bit transmitted. Each element is 0 or 1. */

@@ -161,6 +161,58 @@ describe('FrameAssembler: noise and faults', () => {
     expect(h.emittedAtUs[0]! - edges.at(-1)!.timeUs).toBe(5_000 + 5_000);
   });
 
+  it("waits for the lag up to an edge's arrivedUs, not for how late the loop handled it", () => {
+    // The capture thread took every edge in 100 µs after it happened; the loop handled the last
+    // one 2.5 ms late (it was busy). That lateness is the loop's own: it is not waited for again.
+    const bits = typicalFrame('H10301');
+    const closeAfterLastUs = (stamp: boolean): number => {
+      const clock = new ManualClock();
+      const h = harness(clock);
+      const edges = edgeTrain(bits, { startUs: clock.monotonicUs() + 100, periodUs: 2_000 })
+        .map((e) => (stamp ? { ...e, arrivedUs: e.timeUs + 100 } : e));
+      h.play(edges.slice(0, -1));
+      clock.advanceUs(edges.at(-1)!.timeUs + 2_500 - clock.monotonicUs());
+      h.asm.edge(edges.at(-1)!);
+      clock.advanceMs(100);
+      expect(h.frames.map((f) => bitsToString(f.bits))).toEqual([bits]);
+      return h.emittedAtUs[0]! - edges.at(-1)!.timeUs;
+    };
+    expect(closeAfterLastUs(true)).toBe(5_000 + 100);
+    // Unstamped (a backend read on the loop itself), the loop's 2.5 ms count as delivery lag.
+    expect(closeAfterLastUs(false)).toBe(5_000 + 2_500);
+  });
+
+  it('keeps a frame open past its silence while deliveryPending says edges are on their way', () => {
+    const clock = new ManualClock();
+    let pending = false;
+    const h = harness(clock, { deliveryPending: () => pending });
+    const bits = typicalFrame('H10301');
+    const edges = edgeTrain(bits, { startUs: clock.monotonicUs() + 100, periodUs: 2_000 });
+    h.play(edges.slice(0, 20));
+    // The capture thread was woken for edge 20 but has not run: the silence after edge 19 passes.
+    pending = true;
+    clock.advanceMs(9);
+    expect(h.frames).toEqual([]);
+    pending = false;
+    for (const e of edges.slice(20)) h.asm.edge(e);
+    clock.advanceMs(100);
+    expect(h.frames.map((f) => bitsToString(f.bits))).toEqual([bits]);
+    expect(h.asm.counters().lateTails).toBe(0);
+  });
+
+  it('closes a frame at most the ceiling past its deadline however long delivery stays pending', () => {
+    const clock = new ManualClock();
+    const h = harness(clock, { deliveryPending: () => true });
+    const bits = typicalFrame('H10301');
+    const edges = edgeTrain(bits, { startUs: clock.monotonicUs() + 100, periodUs: 2_000 });
+    h.play(edges);
+    clock.advanceMs(200);
+    expect(h.frames.map((f) => bitsToString(f.bits))).toEqual([bits]);
+    const afterLastUs = h.emittedAtUs[0]! - edges.at(-1)!.timeUs;
+    expect(afterLastUs).toBeGreaterThanOrEqual(5_000 + 30_000);
+    expect(afterLastUs).toBeLessThanOrEqual(5_000 + 31_000);
+  });
+
   it('lets edges still in the pipe when the deadline timer fires extend the frame (settle turn)', () => {
     // A clock whose timers fire only when told, one at a time, to act out an event-loop stall:
     // the deadline timer runs first, then the poll phase delivers the rest of the frame.

@@ -18,7 +18,11 @@
  *   notices the silence waits, on top of the deadline, as long as this frame's edges took to reach
  *   us (capped at the ceiling): a backend that delivers through a pipe from a busy process (a Pi
  *   under load) hands us the next edge about that late, and closing before it arrives would split
- *   the frame. With prompt delivery (ManualClock tests, an idle Pi) this costs nothing.
+ *   the frame. With prompt delivery (ManualClock tests, an idle Pi) this costs nothing. "Reach us"
+ *   is the edge's `arrivedUs` where the capture layer stamps it (the capture thread): edges that
+ *   arrived but still wait for our loop are let in by the settle turn (onTimer), so the loop's own
+ *   lateness is not waited for on top. Nor does the frame close while `deliveryPending` says edges
+ *   are still on their way (the capture thread woken but not yet run).
  * A discarded frame keeps absorbing edges until the line goes silent, so its tail never starts a
  * bogus new frame. Likewise, if edges reach us so late that their frame was already closed (their
  * timestamps fall inside its silence window), they are a cut-off tail, not a new frame: they are
@@ -47,6 +51,12 @@ export interface FrameAssemblerOptions extends Partial<SilenceTimeoutParams> {
   readonly source?: RawFrame['source'];
   readonly onFrame: (frame: RawFrame) => void;
   readonly onFault: (fault: LineFault) => void;
+  /**
+   * True while edges may be on their way to us: taken in by the capture layer (or woken it) but
+   * not handed over yet. A frame whose silence has passed then waits (re-checked every ms, for at
+   * most the ceiling past its deadline) instead of closing without them.
+   */
+  readonly deliveryPending?: () => boolean;
 }
 
 export interface FrameAssemblerCounters {
@@ -93,6 +103,7 @@ export class FrameAssembler {
   private readonly source: RawFrame['source'];
   private readonly onFrame: (frame: RawFrame) => void;
   private readonly onFault: (fault: LineFault) => void;
+  private readonly deliveryPending: () => boolean;
 
   private frame: OpenFrame | null = null;
   private timer: TimerHandle | null = null;
@@ -122,6 +133,7 @@ export class FrameAssembler {
     this.source = opts.source ?? 'gpio';
     this.onFrame = opts.onFrame;
     this.onFault = opts.onFault;
+    this.deliveryPending = opts.deliveryPending ?? (() => false);
   }
 
   counters(): FrameAssemblerCounters {
@@ -144,7 +156,7 @@ export class FrameAssembler {
     if (this.frame !== null && e.timeUs > this.frame.deadlineUs) this.close();
 
     const windowUs = width ?? this.pulseWindowUs;
-    const lagUs = Math.min(this.silence.ceilingMs * 1000, Math.max(0, this.clock.monotonicUs() - e.timeUs));
+    const lagUs = Math.min(this.silence.ceilingMs * 1000, Math.max(0, (e.arrivedUs ?? this.clock.monotonicUs()) - e.timeUs));
     const f = this.frame;
     if (f === null) {
       this.frame = {
@@ -244,6 +256,10 @@ export class FrameAssembler {
       return;
     }
     if (!this.settling) {
+      if (this.deliveryPending() && this.clock.monotonicUs() < f.deadlineUs + f.lagUs + this.silence.ceilingMs * 1000) {
+        this.timer = this.clock.setTimeout(() => this.onTimer(), 1);
+        return;
+      }
       // The event loop runs due timers before reading I/O, so after a stall our timer can fire
       // while edges of this very frame sit unread in the backend's pipe. One loop turn lets them
       // in; an edge inside the deadline extends the frame, one past it closes it first.
