@@ -46,7 +46,7 @@ export interface AppOptions {
   readonly trustProxy?: boolean | number | string;
   /** Check each reply against its declared schema; for tests. */
   readonly validateResponses?: boolean;
-  readonly health?: () => Record<string, unknown>;
+  readonly health?: () => Record<string, unknown> | Promise<Record<string, unknown>>;
   readonly version?: string;
   /** The daemon's event emitter (`journal` events feed GET /api/v1/events/stream). */
   readonly events?: EventEmitter;

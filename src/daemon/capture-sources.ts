@@ -2,21 +2,32 @@
  * Starts the capture backend of every configured reader and routes what it yields into that
  * reader's pipeline: simulated edges over a local socket, Wiegand edges from gpiomon, and serial
  * packets (one serial port may carry several bridge channels, i.e. several readers).
+ *
+ * With `thread`, the simulated reader's socket and gpiomon are read on the capture thread
+ * (capture/thread), which stamps each edge with when it arrived; the edges come back to the
+ * pipelines here. A clock a test drives cannot be read from another thread, so without it they
+ * are read on the event loop. onoff (a native addon watching sysfs) and serial ports stay on the
+ * loop either way: a bridge's frames arrive whole and onoff stamps edges as it reads them.
  */
 import { join } from 'node:path';
-import { GpiomonBackend } from '../capture/gpio/gpiomon-backend.ts';
 import { OnoffBackend } from '../capture/gpio/onoff-backend.ts';
 import { createSerialReader, type SerialReader } from '../capture/serial/serial-reader.ts';
-import { createSimEdgeServer, type SimEdgeServer } from '../capture/sim/sim-edge-server.ts';
+import { startEdgeSources, type GpiomonReader } from '../capture/edge-sources.ts';
+import { startCaptureThread, type CaptureThread } from '../capture/thread/capture-thread.ts';
 import type { Config } from '../config/config-schema.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import type { BoardProfile } from '../io/board-profile.ts';
+import type { EdgeEvent } from '../wiegand/types.ts';
 import type { ReaderPipeline } from './reader-pipeline.ts';
 
 export interface CaptureSources {
   readonly simSocketPath: string | null;
-  health(): Record<string, unknown>;
+  /** The Linux thread ids of threads on the door path besides the loop, now and after a restart. */
+  onThread(apply: (tid: number) => void): void;
+  health(): Promise<Record<string, unknown>>;
+  /** Edges may be on their way to the pipelines (the capture thread is runnable). */
+  deliveryPending(): boolean;
   stop(): Promise<void>;
 }
 
@@ -27,45 +38,55 @@ export async function startCaptureSources(opts: {
   clock: Clock;
   logger: Logger;
   readers: ReadonlyMap<string, ReaderPipeline>;
+  /** Read the sim socket and gpiomon on the capture thread (needs the system clock). */
+  thread: boolean;
 }): Promise<CaptureSources> {
   const { config, clock, logger, readers } = opts;
   const stops: Array<() => Promise<void>> = [];
   const health: Record<string, () => unknown> = {};
+  let captureThread: CaptureThread | null = null;
+  let edgeHealth: () => Record<string, unknown> | Promise<Record<string, unknown>> = () => ({});
+  let simSocketPath: string | null = null;
 
   try {
-    let sim: SimEdgeServer | null = null;
-    if (config.readers.some((r) => r.capture.type === 'sim')) {
-      const simReaders = new Set(config.readers.filter((r) => r.capture.type === 'sim').map((r) => r.id));
-      sim = await createSimEdgeServer({
-        socketPath: join(opts.dataDir, config.simulation.socket),
-        logger,
-        onEdges: (reader, edges) => {
-          const pipeline = simReaders.has(reader) ? readers.get(reader) : undefined;
-          if (!pipeline) return logger.warn({ reader }, 'simulated edges for an unknown reader');
-          for (const e of edges) pipeline.edge(e);
-        },
-      });
-      const server = sim;
-      stops.push(() => server.close());
-      health.sim = () => server.stats();
-      logger.info({ socket: sim.socketPath }, 'simulated reader socket ready (doorctl sim --socket ...)');
-    }
-
+    const simReaders = config.readers.filter((r) => r.capture.type === 'sim').map((r) => r.id);
+    const sim = simReaders.length > 0 ? { socketPath: join(opts.dataDir, config.simulation.socket), readers: simReaders } : null;
     // GPIO readers: D0/D1 pins come from the board profile's reader entry.
-    const gpioReaders = config.readers.filter((r) => r.capture.type === 'gpiomon' || r.capture.type === 'onoff');
+    const gpiomon: GpiomonReader[] = [];
+    const onoff: Array<{ reader: string; d0: number; d1: number }> = [];
     const { board } = opts;
-    for (const r of gpioReaders) {
+    for (const r of config.readers) {
+      if (r.capture.type !== 'gpiomon' && r.capture.type !== 'onoff') continue;
       const pins = board.readers[(r.boardReader ?? r.door) - 1];
       if (!pins) throw new Error(`reader ${r.id}: board ${board.name} has no reader ${r.boardReader ?? r.door}`);
-      const pipeline = readers.get(r.id)!;
-      const onEdge = (e: Parameters<ReaderPipeline['edge']>[0]) => pipeline.edge(e);
-      const backend =
-        r.capture.type === 'gpiomon'
-          ? new GpiomonBackend({ chip: r.capture.chip, d0Line: pins.d0, d1Line: pins.d1, clock, logger, onEdge })
-          : new OnoffBackend({ d0Pin: pins.d0, d1Pin: pins.d1, chipLabel: board.pinctrlLabel, clock, logger, onEdge });
+      if (r.capture.type === 'gpiomon') gpiomon.push({ reader: r.id, chip: r.capture.chip, d0Line: pins.d0, d1Line: pins.d1 });
+      else onoff.push({ reader: r.id, d0: pins.d0, d1: pins.d1 });
+    }
+    const deliver = (reader: string, edges: readonly EdgeEvent[]): void => {
+      const pipeline = readers.get(reader);
+      if (!pipeline) return void logger.warn({ reader }, 'edges for an unknown reader');
+      for (const e of edges) pipeline.edge(e);
+    };
+
+    if (sim !== null || gpiomon.length > 0) {
+      if (opts.thread) {
+        const t = await startCaptureThread({ data: { sim, gpiomon }, clock, logger, onEdges: deliver });
+        captureThread = t;
+        stops.push(() => t.stop());
+        edgeHealth = () => t.health();
+        simSocketPath = t.simSocketPath;
+      } else {
+        const sources = await startEdgeSources({ sim, gpiomon }, { clock, logger, onEdges: deliver });
+        stops.push(() => sources.stop());
+        edgeHealth = () => sources.health();
+        simSocketPath = sources.simSocketPath;
+      }
+    }
+    for (const r of onoff) {
+      const backend = new OnoffBackend({ d0Pin: r.d0, d1Pin: r.d1, chipLabel: board.pinctrlLabel, clock, logger, onEdge: (e) => deliver(r.reader, [e]) });
       await backend.start();
       stops.push(() => backend.stop());
-      health[r.id] = () => backend.stats();
+      health[r.reader] = () => backend.stats();
     }
 
     // Serial: group the readers by device so each port is opened once.
@@ -95,8 +116,14 @@ export async function startCaptureSources(opts: {
     }
 
     return {
-      simSocketPath: sim?.socketPath ?? null,
-      health: () => Object.fromEntries(Object.entries(health).map(([k, f]) => [k, f()])),
+      simSocketPath,
+      onThread(apply) {
+        captureThread?.onThread(apply);
+      },
+      deliveryPending: () => captureThread?.deliveryPending() ?? false,
+      async health() {
+        return { ...(await edgeHealth()), ...Object.fromEntries(Object.entries(health).map(([k, f]) => [k, f()])) };
+      },
       async stop() {
         for (const s of stops.splice(0).reverse()) await s().catch((err: unknown) => logger.warn({ err }, 'capture stop failed'));
       },

@@ -25,6 +25,8 @@ export interface ReaderPipelineDeps {
   readonly lookupMiss?: LookupMiss;
   readonly executor: AccessExecutor;
   readonly lockout: Config['lockout'];
+  /** Edges may be on their way from the capture layer (FrameAssembler `deliveryPending`). */
+  readonly deliveryPending?: () => boolean;
 }
 
 export class ReaderPipeline {
@@ -65,6 +67,7 @@ export class ReaderPipeline {
       source: config.capture.type === 'sim' ? 'sim' : 'gpio',
       onFrame: (frame) => this.frame(frame),
       onFault: (fault) => this.fault(fault),
+      ...(deps.deliveryPending ? { deliveryPending: deps.deliveryPending } : {}),
     });
     this.decoder = this.createDecoder(formats);
   }

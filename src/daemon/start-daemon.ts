@@ -19,7 +19,7 @@ import { createApp } from '../api/app.ts';
 import type { Config } from '../config/config-schema.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
-import { boostLoopOnly, realtimeLoop } from '../core/thread-priority.ts';
+import { boostLoopOnly, realtimeLoop, setRealtime } from '../core/thread-priority.ts';
 import { loadBoardProfile } from '../io/board-profile.ts';
 import { openGpioPort } from '../io/gpio/open-port.ts';
 import type { GpioBackendName, GpioPort } from '../io/gpio/gpio-port.ts';
@@ -175,12 +175,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     const metrics = new Registry();
     const app = createApp({
       services, logger, clock, metrics, events, doors: () => doors.status(), seamPrefix: config.api.seamPrefix,
-      health: () => ({
+      health: async () => ({
         gpio: port.backend,
         identifiers: index.size,
         indexLoading: services.indexSync.loading,
         readers: [...readers.values()].map((r) => ({ id: r.id, ...r.counters().decoder })),
-        capture: capture.health(),
+        capture: await capture.health(),
       }),
     });
     const server: Server = config.api.tls
@@ -211,14 +211,18 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     if (profileLoad.loaded + profileLoad.refused > 0) logger.info(profileLoad, 'time profiles loaded');
     const verifyPin = createPinVerifier(db);
     const formatsByReader = new Map(services.settings.get().readers.map((r) => [r.id, r.formats]));
+    // The pipelines exist before the capture that feeds them starts.
+    let feeding: CaptureSources | null = null;
+    const deliveryPending = (): boolean => feeding?.deliveryPending() ?? false;
     for (const r of config.readers) {
       const resolved = resolveFormatNames(formatsByReader.get(r.id) ?? r.formats);
       if (!resolved.ok) throw new Error(`reader ${r.id}: unknown formats ${resolved.unknown.join(', ')}`);
       readers.set(r.id, new ReaderPipeline(r, resolved.formats, {
-        clock, logger, index, profiles, verifyPin, lookupMiss: services.indexSync.lookupMiss, executor, lockout: config.lockout,
+        clock, logger, index, profiles, verifyPin, lookupMiss: services.indexSync.lookupMiss, executor, lockout: config.lockout, deliveryPending,
       }));
     }
-    const capture: CaptureSources = await startCaptureSources({ config, board, dataDir, clock, logger, readers });
+    const capture: CaptureSources = await startCaptureSources({ config, board, dataDir, clock, logger, readers, thread: clock === systemClock });
+    feeding = capture;
 
     await new Promise<void>((ok, fail) => {
       server.once('error', fail);
@@ -234,9 +238,17 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       // Nothing at normal priority delays the loop now, so the threads it waits on (V8's GC
       // helpers, libuv's pool) keep the unit's nice: ahead of the batch worker and other processes.
       logger.info({ priority: realtimePriority }, 'event loop in real-time scheduling (SCHED_RR); threads started from now on at normal priority');
+      capture.onThread((tid) => {
+        const why = setRealtime(tid, 'rr', realtimePriority);
+        if (why) logger.warn({ tid, reason: why }, 'capture thread: real-time scheduling refused');
+        else logger.info({ tid, priority: realtimePriority }, 'capture thread in real-time scheduling (SCHED_RR)');
+      });
     } else {
       if (realtimePriority > 0) logger.warn({ priority: realtimePriority, reason: refused }, 'real-time scheduling refused; the event loop keeps normal scheduling');
-      const loopNice = boostLoopOnly();
+      // A capture thread started again later begins at the loop's nice, as threads inherit it.
+      const capturing: number[] = [];
+      capture.onThread((tid) => capturing.push(tid));
+      const loopNice = boostLoopOnly(capturing);
       if (loopNice < 0) logger.info({ nice: loopNice }, 'event loop above normal priority; other threads at normal or below');
     }
 

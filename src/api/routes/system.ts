@@ -13,7 +13,7 @@ import type { RouteRegistry } from '../route-registry.ts';
 export interface SystemRouteOptions {
   readonly metrics: Registry;
   /** Extra health facts from the daemon (readers, doors); must not throw. */
-  readonly health?: () => Record<string, unknown>;
+  readonly health?: () => Record<string, unknown> | Promise<Record<string, unknown>>;
   readonly clock: Clock;
   /** The daemon's emitter of `journal` events (the live stream); absent: the stream answers 503. */
   readonly events?: EventEmitter;
@@ -57,7 +57,7 @@ export function registerSystemRoutes(registry: RouteRegistry, services: Services
     tags: ['System'],
     access: 'public',
     responses: { 200: { description: 'Up', schema: z.object({ status: z.literal('ok') }).catchall(z.unknown()) } },
-    handler: () => ({ body: { status: 'ok' as const, ...opts.health?.() } }),
+    handler: async () => ({ body: { status: 'ok' as const, ...(await opts.health?.()) } }),
   });
 
   registry.add({

@@ -25,6 +25,8 @@ export interface GpiomonBackendOptions extends GpiomonWatch {
   readonly backoff?: Partial<BackoffOptions>;
   /** How long `gpiomon --version` may take (default 5000 ms). */
   readonly versionTimeoutMs?: number;
+  /** Told the pid of each gpiomon started, and null when it has exited. */
+  readonly onChild?: (pid: number | null) => void;
 }
 
 export interface GpiomonBackendStats {
@@ -155,6 +157,7 @@ export class GpiomonBackend implements EdgeSource {
 
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: this.opts.env });
     this.child = child;
+    this.opts.onChild?.(child.pid ?? null);
     let stderrTail = '';
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', (chunk: string) => {
@@ -199,6 +202,7 @@ export class GpiomonBackend implements EdgeSource {
   private exited(child: ChildProcess, info: { exitCode: number | null; signal: NodeJS.Signals | null; stderr: string; err?: string }): void {
     if (this.child !== child) return;
     this.child = null;
+    this.opts.onChild?.(null);
     this.counts.exits++;
     if (this.stopping) {
       for (const resolve of this.closeWaiters.splice(0)) resolve();
