@@ -2,7 +2,7 @@
  * The capture thread as the daemon runs it: a real worker thread, a real Unix socket fed by the
  * simulated reader's client, a fake gpiomon as a real child process.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -26,6 +26,16 @@ function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'doorctl-capture-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** Running, not ended (a zombie nobody reaped has ended: no thread waits for it once its own has gone). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.charAt(stat.lastIndexOf(')') + 2) !== 'Z';
+  } catch {
+    return false;
+  }
 }
 
 function logLines(): { logger: Logger; lines: Array<Record<string, unknown>> } {
@@ -126,18 +136,24 @@ describe('capture thread', () => {
     for (let i = 0; i < 20; i++) expect(thread.deliveryPending()).toBe(true);
   });
 
-  it('starts the thread again when it dies, gives the new thread to onThread, and the socket works again', async () => {
+  it('starts the thread again when it dies, ends the gpiomon it left, and the socket and a new gpiomon work again', async () => {
     const dir = tempDir();
     const socketPath = join(dir, 'sim.sock');
-    const saved = process.env.CAPTURE_CRASH_MARKER;
-    process.env.CAPTURE_CRASH_MARKER = join(dir, 'crashed');
+    const startsLog = join(dir, 'gpiomon-starts.log');
+    const saved = { ...process.env };
+    Object.assign(process.env, { CAPTURE_CRASH_MARKER: join(dir, 'crashed'), FAKE_GPIOMON_STAY: '1', FAKE_GPIOMON_LOG: startsLog });
     cleanups.push(() => {
-      if (saved === undefined) delete process.env.CAPTURE_CRASH_MARKER;
-      else process.env.CAPTURE_CRASH_MARKER = saved;
+      for (const k of ['CAPTURE_CRASH_MARKER', 'FAKE_GPIOMON_STAY', 'FAKE_GPIOMON_LOG']) delete process.env[k];
+      Object.assign(process.env, saved);
     });
+    const gpiomonPids = (): number[] =>
+      existsSync(startsLog) ? readFileSync(startsLog, 'utf8').trim().split('\n').map((l) => Number(l.split(' ')[1])) : [];
     const { logger, lines } = logLines();
     const { thread, received } = await start(
-      { sim: { socketPath, readers: ['door1'] }, gpiomon: [] },
+      {
+        sim: { socketPath, readers: ['door1'] },
+        gpiomon: [{ reader: 'door2', chip: 'gpiochip0', d0Line: 17, d1Line: 27, command: [process.execPath, FAKE] }],
+      },
       { logger, workerPath: 'capture/thread/capture-crash.test-helper' },
     );
     const tids: number[] = [];
@@ -146,6 +162,11 @@ describe('capture thread', () => {
     await waitFor('a second thread', () => tids.length === 2, 5_000);
     expect(tids[1]).not.toBe(tids[0]);
     expect(lines.some((l) => l.msg === 'capture thread ended; starting it again' && l.level === 50)).toBe(true);
+    await waitFor('a second gpiomon', () => gpiomonPids().length === 2, 5_000);
+    const [first, second] = gpiomonPids();
+    await waitFor('the first gpiomon ended', () => !alive(first!), 5_000);
+    expect(alive(second!)).toBe(true);
+    expect(await thread.health()).toMatchObject({ door2: { running: true, starts: 1 } });
     const client = await connectSimEdgeClient(socketPath);
     cleanups.push(() => client.close());
     await client.send('door1', [{ line: 'D1', timeUs: systemClock.monotonicUs() }]);

@@ -21,6 +21,7 @@ import { DEFAULT_BACKOFF, RestartBackoff } from '../gpio/restart-backoff.ts';
 import type { CaptureThreadData, FromCaptureThread, ToCaptureThread } from './protocol.ts';
 
 export const CAPTURE_WORKER_PATH = 'capture/thread/capture.worker';
+const CAPTURE_HEAP_LIMITS = { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 };
 
 export interface CaptureThreadOptions {
   readonly data: Omit<CaptureThreadData, 'logLevel' | 'gpiomonPids'>;
@@ -64,9 +65,9 @@ export async function startCaptureThread(opts: CaptureThreadOptions): Promise<Ca
   const gpiomonPids = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, opts.data.gpiomon.length)));
   const launch = (): Promise<Running> =>
     new Promise((resolve, reject) => {
-      gpiomonPids.fill(0);
       const workerData: CaptureThreadData = { ...opts.data, gpiomonPids, logLevel: logger.level };
-      const worker = startWorker(opts.workerPath ?? CAPTURE_WORKER_PATH, { workerData });
+      // It holds a few edges at a time: small heap limits keep its resident memory down.
+      const worker = startWorker(opts.workerPath ?? CAPTURE_WORKER_PATH, { workerData, resourceLimits: CAPTURE_HEAP_LIMITS });
       let ready: Running | null = null;
       worker.on('message', (m: FromCaptureThread) => {
         switch (m.kind) {
@@ -95,25 +96,49 @@ export async function startCaptureThread(opts: CaptureThreadOptions): Promise<Ca
         else log.error({ err }, 'capture thread failed');
       });
       worker.on('exit', (code) => {
+        endOrphans();
         if (ready === null) return reject(new Error(`capture thread exited (code ${code}) before it was ready`));
         if (running?.worker !== worker || stopping) return;
         running = null;
-        const delayMs = backoff.nextDelayMs((clock.monotonicUs() - ready.startedUs) / 1000);
-        log.error({ code, restartInMs: delayMs }, 'capture thread ended; starting it again');
-        restartTimer = clock.setTimeout(() => {
-          restartTimer = null;
-          if (stopping) return;
-          launch().then(
-            (r) => {
-              if (stopping) return void r.worker.terminate();
-              running = r;
-              applyToThread?.(r.tid);
-            },
-            (err: unknown) => log.error({ err }, 'capture thread could not start again'),
-          );
-        }, delayMs);
+        const ranMs = (clock.monotonicUs() - ready.startedUs) / 1000;
+        log.error({ code, restartInMs: restartLater(ranMs) }, 'capture thread ended; starting it again');
       });
     });
+
+  /** Starts a new thread after the backoff's delay (returned), and so on until one starts. */
+  const restartLater = (ranMs: number): number => {
+    const delayMs = backoff.nextDelayMs(ranMs);
+    restartTimer = clock.setTimeout(() => {
+      restartTimer = null;
+      if (stopping) return;
+      launch().then(
+        (r) => {
+          if (stopping) return void r.worker.terminate();
+          running = r;
+          applyToThread?.(r.tid);
+        },
+        (err: unknown) => log.error({ err, restartInMs: restartLater(0) }, 'capture thread could not start again'),
+      );
+    }, delayMs);
+    return delayMs;
+  };
+
+  /**
+   * A thread that ended without stopping its gpiomon children leaves them running, holding the
+   * lines its successor needs (until an edge makes them write to the closed pipe): end them.
+   */
+  const endOrphans = (): void => {
+    for (let i = 0; i < gpiomonPids.length; i++) {
+      const pid = Atomics.exchange(gpiomonPids, i, 0);
+      if (pid > 0) {
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          // Already gone.
+        }
+      }
+    }
+  };
 
   running = await launch();
   const simSocketPath = running.simSocketPath;
