@@ -4,7 +4,7 @@
  * runs on a clock a test drives. Each batch of edges goes to `onEdges` with its reader.
  */
 import type { Clock } from '../core/clock.ts';
-import type { Logger } from '../core/logger.ts';
+import type { LogSink } from '../core/log-sink.ts';
 import type { EdgeEvent, ReaderId } from '../wiegand/types.ts';
 import { GpiomonBackend } from './gpio/gpiomon-backend.ts';
 import type { GpiomonWatch } from './gpio/gpiomon-syntax.ts';
@@ -33,7 +33,7 @@ export async function startEdgeSources(
   config: EdgeSourcesConfig,
   opts: {
     readonly clock: Clock;
-    readonly logger: Logger;
+    readonly logger: LogSink;
     readonly onEdges: (reader: ReaderId, edges: EdgeEvent[]) => void;
     /** Told the pid of the i-th gpiomon each time one starts, and null when it has exited. */
     readonly onGpiomonChild?: (i: number, pid: number | null) => void;

@@ -1,43 +1,52 @@
 /**
- * Logging from a worker thread. pino's destination is the calling thread's stdout, but the
- * daemon's logger (its level, its destination, silent in tests) lives on the main thread: the
- * worker logs through a pino of its own with the same redaction, whose lines are posted to the
- * thread that started it, which writes them through its logger.
+ * Logging from a worker thread. The daemon's logger (its level, its destination, its redaction,
+ * silent in tests) lives on the main thread: a worker logs through a LogSink that posts each
+ * entry there, where it is written through that logger.
  */
-import { Writable } from 'node:stream';
-import { createLogger, type Logger } from './logger.ts';
+import type { LogFn, LogSink } from './log-sink.ts';
+import type { Logger } from './logger.ts';
+import { errorFields } from './worker-errors.ts';
 
-/** A worker's log line, as posted. */
-export interface WorkerLogLine {
+export type WorkerLogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** A worker's log entry, as posted. */
+export interface WorkerLogEntry {
   readonly kind: 'log';
-  readonly line: string;
+  readonly level: WorkerLogLevel;
+  readonly fields: Record<string, unknown>;
+  readonly msg: string;
 }
 
-/** In the worker: a logger at `level` whose lines go to `post`. */
-export function workerLogger(level: string, post: (m: WorkerLogLine) => void): Logger {
-  const destination = new Writable({
-    write(chunk: Buffer | string, _enc, done) {
-      post({ kind: 'log', line: chunk.toString().trimEnd() });
-      done();
-    },
-  });
-  return createLogger({ level, destination });
+const RANK: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
+
+/** Errors cross as their message, stack and code (a library's Error subclass would lose them in the clone). */
+function cloneable(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v instanceof Error ? errorFields(v) : v]));
 }
 
-const LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = {
-  10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal',
-};
+/** In the worker: a sink that posts entries at `level` (pino's level names) and above to `post`. */
+export function workerLogger(level: string, post: (m: WorkerLogEntry) => void, bindings: Record<string, unknown> = {}): LogSink {
+  const at = (entryLevel: WorkerLogLevel): LogFn =>
+    ((fieldsOrMsg: object | string, msg?: string) => {
+      if (RANK[entryLevel]! < (RANK[level] ?? RANK.info!)) return;
+      const own = typeof fieldsOrMsg === 'string' ? {} : (fieldsOrMsg as Record<string, unknown>);
+      const entry: WorkerLogEntry = {
+        kind: 'log', level: entryLevel, fields: cloneable({ ...bindings, ...own }), msg: typeof fieldsOrMsg === 'string' ? fieldsOrMsg : (msg ?? ''),
+      };
+      try {
+        post(entry);
+      } catch {
+        // A field that cannot be cloned (a function, say) must not lose the line.
+        post({ ...entry, fields: { ...bindings, unloggableFields: Object.keys(own) } });
+      }
+    }) as LogFn;
+  return {
+    debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'),
+    child: (more) => workerLogger(level, post, { ...bindings, ...more }),
+  };
+}
 
-/** On the main thread: writes a worker's line through `logger`, keeping its fields and level. */
-export function relayWorkerLog(logger: Logger, m: WorkerLogLine): void {
-  let entry: Record<string, unknown>;
-  try {
-    entry = JSON.parse(m.line) as Record<string, unknown>;
-  } catch {
-    logger.warn({ line: m.line }, 'unreadable log line from a worker thread');
-    return;
-  }
-  const { level, time: _time, pid: _pid, hostname: _hostname, msg, ...fields } = entry;
-  const method = LEVELS[Number(level)] ?? 'info';
-  logger[method](fields, typeof msg === 'string' ? msg : '');
+/** On the main thread: writes a worker's entry through `logger` (its level, redaction and destination). */
+export function relayWorkerLog(logger: Logger, m: WorkerLogEntry): void {
+  logger[m.level](m.fields, m.msg);
 }

@@ -9,7 +9,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import type { Clock, TimerHandle } from '../../core/clock.ts';
-import { silentLogger, type Logger } from '../../core/logger.ts';
+import { silentSink, type LogSink } from '../../core/log-sink.ts';
 import type { EdgeSink, EdgeSource } from '../edge-source.ts';
 import { GpiomonOutputParser } from './gpiomon-output-parser.ts';
 import { gpiomonArgs, parseGpiomonVersion, type GpiomonVersion, type GpiomonWatch } from './gpiomon-syntax.ts';
@@ -18,7 +18,7 @@ import { DEFAULT_BACKOFF, RestartBackoff, type BackoffOptions } from './restart-
 export interface GpiomonBackendOptions extends GpiomonWatch {
   readonly onEdge: EdgeSink;
   readonly clock: Clock;
-  readonly logger?: Logger;
+  readonly logger?: LogSink;
   /** Program and leading arguments (default ["gpiomon"]); tests run a fake through node. */
   readonly command?: readonly [string, ...string[]];
   readonly env?: NodeJS.ProcessEnv;
@@ -58,7 +58,7 @@ const KILL_GRACE_MS = 2_000;
 
 export class GpiomonBackend implements EdgeSource {
   private readonly command: readonly [string, ...string[]];
-  private readonly logger: Logger;
+  private readonly logger: LogSink;
   private readonly backoff: RestartBackoff;
   private version: GpiomonVersion | null = null;
   private child: ChildProcess | null = null;
@@ -75,7 +75,7 @@ export class GpiomonBackend implements EdgeSource {
   constructor(private readonly opts: GpiomonBackendOptions) {
     if (opts.d0Line === opts.d1Line) throw new RangeError(`D0 and D1 must be different lines (both ${opts.d0Line})`);
     this.command = opts.command ?? ['gpiomon'];
-    this.logger = (opts.logger ?? silentLogger).child({ backend: 'gpiomon', chip: opts.chip, d0: opts.d0Line, d1: opts.d1Line });
+    this.logger = (opts.logger ?? silentSink).child({ backend: 'gpiomon', chip: opts.chip, d0: opts.d0Line, d1: opts.d1Line });
     this.backoff = new RestartBackoff({ ...DEFAULT_BACKOFF, ...opts.backoff });
   }
 

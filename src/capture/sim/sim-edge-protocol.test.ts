@@ -12,16 +12,23 @@ describe('sim edge protocol', () => {
   });
 
   it.each([
-    ['not JSON', '{"reader":'],
-    ['no edges', '{"reader":"r","edges":[]}'],
-    ['bad line name', '{"reader":"r","edges":[{"line":"D2","timeUs":1}]}'],
-    ['negative time', '{"reader":"r","edges":[{"line":"D0","timeUs":-1}]}'],
-    ['extra field', '{"reader":"r","edges":[{"line":"D0","timeUs":1}],"x":1}'],
-    ['empty reader', '{"reader":"","edges":[{"line":"D0","timeUs":1}]}'],
-    ['array', '[]'],
-    ['too long', 'x'.repeat(SIM_EDGE_MAX_LINE + 1)],
-  ])('rejects %s', (_name, line) => {
-    expect(parseSimEdgeMessage(line).ok).toBe(false);
+    ['not JSON', '{"reader":', 'not JSON'],
+    ['no edges', '{"reader":"r","edges":[]}', 'edges must be an array of 1-1024 edges'],
+    ['too many edges', JSON.stringify({ reader: 'r', edges: Array.from({ length: 1025 }, () => ({ line: 'D0', timeUs: 1 })) }), 'edges must be an array of 1-1024 edges'],
+    ['bad line name', '{"reader":"r","edges":[{"line":"D2","timeUs":1}]}', 'edges[0]: line must be D0 or D1'],
+    ['negative time', '{"reader":"r","edges":[{"line":"D0","timeUs":-1}]}', 'edges[0]: timeUs must be a finite number >= 0'],
+    ['time as text', '{"reader":"r","edges":[{"line":"D0","timeUs":"1"}]}', 'edges[0]: timeUs must be a finite number >= 0'],
+    ['zero width', '{"reader":"r","edges":[{"line":"D0","timeUs":1},{"line":"D1","timeUs":2,"widthUs":0}]}', 'edges[1]: widthUs must be a finite number > 0'],
+    ['extra field', '{"reader":"r","edges":[{"line":"D0","timeUs":1}],"x":1}', 'unknown field x'],
+    ['extra edge field', '{"reader":"r","edges":[{"line":"D0","timeUs":1,"y":2}]}', 'edges[0]: unknown field y'],
+    ['edge not an object', '{"reader":"r","edges":[7]}', 'edges[0]: not an object'],
+    ['empty reader', '{"reader":"","edges":[{"line":"D0","timeUs":1}]}', 'reader must be a string of 1-64 characters'],
+    ['long reader', JSON.stringify({ reader: 'r'.repeat(65), edges: [{ line: 'D0', timeUs: 1 }] }), 'reader must be a string of 1-64 characters'],
+    ['array', '[]', 'not an object'],
+    ['null', 'null', 'not an object'],
+    ['too long', 'x'.repeat(SIM_EDGE_MAX_LINE + 1), 'line too long'],
+  ])('rejects %s, saying why', (_name, line, reason) => {
+    expect(parseSimEdgeMessage(line)).toEqual({ ok: false, reason });
   });
 
   it('never throws on arbitrary text', () => {

@@ -2,24 +2,16 @@
  * The simulation edge protocol (docs/serial.md): newline-delimited JSON over a Unix socket, one
  * message per line: `{"reader":"front","edges":[{"line":"D1","timeUs":123,"widthUs":50}]}`.
  * `timeUs` is the sender's CLOCK_MONOTONIC in µs, the same base as the receiver's on one machine.
- * Pure: text in, typed message or reason out.
+ * Pure: text in, typed message or reason out. Checked by hand rather than with the API's schema
+ * library: the capture thread parses these, and a library loaded there only for this would cost
+ * the daemon resident memory (docs/benchmarks.md, session 14).
  */
-import { z } from 'zod';
 import type { EdgeEvent, ReaderId } from '../../wiegand/types.ts';
 
 /** Longest accepted line; anything longer is malformed (and protects the receiver's memory). */
 export const SIM_EDGE_MAX_LINE = 64 * 1024;
-
-const edgeSchema = z.strictObject({
-  line: z.enum(['D0', 'D1']),
-  timeUs: z.number().finite().nonnegative(),
-  widthUs: z.number().finite().positive().optional(),
-});
-
-const messageSchema = z.strictObject({
-  reader: z.string().min(1).max(64),
-  edges: z.array(edgeSchema).min(1).max(1024),
-});
+const MAX_READER_LENGTH = 64;
+const MAX_EDGES = 1024;
 
 export interface SimEdgeMessage {
   reader: ReaderId;
@@ -40,8 +32,41 @@ export function parseSimEdgeMessage(line: string): SimEdgeParseResult {
   } catch {
     return { ok: false, reason: 'not JSON' };
   }
-  const r = messageSchema.safeParse(json);
-  if (!r.success) return { ok: false, reason: r.error.issues[0]?.message ?? 'invalid message' };
-  const edges = r.data.edges.map((e): EdgeEvent => (e.widthUs === undefined ? { line: e.line, timeUs: e.timeUs } : { line: e.line, timeUs: e.timeUs, widthUs: e.widthUs }));
-  return { ok: true, message: { reader: r.data.reader, edges } };
+  return messageOf(json);
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const onlyKeys = (o: Record<string, unknown>, keys: readonly string[]): string | undefined => Object.keys(o).find((k) => !keys.includes(k));
+
+function messageOf(json: unknown): SimEdgeParseResult {
+  if (!isObject(json)) return { ok: false, reason: 'not an object' };
+  const extra = onlyKeys(json, ['reader', 'edges']);
+  if (extra !== undefined) return { ok: false, reason: `unknown field ${extra}` };
+  const { reader, edges } = json;
+  if (typeof reader !== 'string' || reader.length === 0 || reader.length > MAX_READER_LENGTH) {
+    return { ok: false, reason: `reader must be a string of 1-${MAX_READER_LENGTH} characters` };
+  }
+  if (!Array.isArray(edges) || edges.length === 0 || edges.length > MAX_EDGES) {
+    return { ok: false, reason: `edges must be an array of 1-${MAX_EDGES} edges` };
+  }
+  const parsed: EdgeEvent[] = [];
+  for (const [i, e] of edges.entries()) {
+    const edge = edgeOf(e);
+    if (typeof edge === 'string') return { ok: false, reason: `edges[${i}]: ${edge}` };
+    parsed.push(edge);
+  }
+  return { ok: true, message: { reader, edges: parsed } };
+}
+
+/** The edge, or why it is not one. */
+function edgeOf(e: unknown): EdgeEvent | string {
+  if (!isObject(e)) return 'not an object';
+  const extra = onlyKeys(e, ['line', 'timeUs', 'widthUs']);
+  if (extra !== undefined) return `unknown field ${extra}`;
+  const { line, timeUs, widthUs } = e;
+  if (line !== 'D0' && line !== 'D1') return 'line must be D0 or D1';
+  if (typeof timeUs !== 'number' || !Number.isFinite(timeUs) || timeUs < 0) return 'timeUs must be a finite number >= 0';
+  if (widthUs === undefined) return { line, timeUs };
+  if (typeof widthUs !== 'number' || !Number.isFinite(widthUs) || widthUs <= 0) return 'widthUs must be a finite number > 0';
+  return { line, timeUs, widthUs };
 }

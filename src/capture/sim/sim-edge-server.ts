@@ -5,14 +5,14 @@
  */
 import { lstat, unlink } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
-import { silentLogger, type Logger } from '../../core/logger.ts';
+import { silentSink, type LogSink } from '../../core/log-sink.ts';
 import type { EdgeEvent, ReaderId } from '../../wiegand/types.ts';
 import { parseSimEdgeMessage, SIM_EDGE_MAX_LINE } from './sim-edge-protocol.ts';
 
 export interface SimEdgeServerOptions {
   socketPath: string;
   onEdges: (reader: ReaderId, edges: EdgeEvent[]) => void;
-  logger?: Logger;
+  logger?: LogSink;
 }
 
 export interface SimEdgeServerStats {
@@ -37,7 +37,7 @@ async function removeStaleSocket(path: string): Promise<void> {
 }
 
 export async function createSimEdgeServer(options: SimEdgeServerOptions): Promise<SimEdgeServer> {
-  const log = (options.logger ?? silentLogger).child({ simSocket: options.socketPath });
+  const log = (options.logger ?? silentSink).child({ simSocket: options.socketPath });
   const stats: SimEdgeServerStats = { connections: 0, messages: 0, edges: 0, malformed: 0 };
   const sockets = new Set<Socket>();
 

@@ -1,6 +1,6 @@
 /** Messages between the main thread and the capture thread (structured-clone data only). */
 import type { ErrorFields } from '../../core/worker-errors.ts';
-import type { WorkerLogLine } from '../../core/worker-log.ts';
+import type { WorkerLogEntry } from '../../core/worker-log.ts';
 import type { EdgeEvent, ReaderId } from '../../wiegand/types.ts';
 import type { EdgeSourcesConfig } from '../edge-sources.ts';
 
@@ -22,4 +22,4 @@ export type FromCaptureThread =
   | { readonly kind: 'edges'; readonly reader: ReaderId; readonly edges: EdgeEvent[] }
   | { readonly kind: 'health'; readonly id: number; readonly health: Record<string, unknown> }
   | { readonly kind: 'stopped' }
-  | WorkerLogLine;
+  | WorkerLogEntry;
