@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { waitFor } from '../../test/support/wait.ts';
 import { systemClock } from '../core/clock.ts';
 import { silentLogger } from '../core/logger.ts';
@@ -15,6 +15,7 @@ const FAKE = fileURLToPath(new URL('../../test/fixtures/gpio/fake-gpiomon.mjs', 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
+  vi.unstubAllEnvs();
 });
 
 describe('edge sources', () => {
@@ -37,13 +38,8 @@ describe('edge sources', () => {
   });
 
   it("tell each gpiomon's pid while it runs, and that it has gone once stopped", async () => {
-    const saved = { ...process.env };
-    Object.assign(process.env, { FAKE_GPIOMON_FRAME: '10@2000', FAKE_GPIOMON_STAY: '1' });
-    cleanups.push(() => {
-      delete process.env.FAKE_GPIOMON_FRAME;
-      delete process.env.FAKE_GPIOMON_STAY;
-      Object.assign(process.env, saved);
-    });
+    vi.stubEnv('FAKE_GPIOMON_FRAME', '10@2000');
+    vi.stubEnv('FAKE_GPIOMON_STAY', '1');
     const pids: Array<[number, number | null]> = [];
     const received: EdgeEvent[] = [];
     const sources = await startEdgeSources(

@@ -21,15 +21,8 @@ import type { BoardProfile } from '../io/board-profile.ts';
 import type { EdgeEvent } from '../wiegand/types.ts';
 import type { ReaderPipeline } from './reader-pipeline.ts';
 
-export interface CaptureSources {
-  readonly simSocketPath: string | null;
-  /** The Linux thread ids of threads on the door path besides the loop, now and after a restart. */
-  onThread(apply: (tid: number) => void): void;
-  health(): Promise<Record<string, unknown>>;
-  /** Edges may be on their way to the pipelines (the capture thread is runnable). */
-  deliveryPending(): boolean;
-  stop(): Promise<void>;
-}
+/** What the daemon sees of its capture, whether a capture thread runs or not: the thread's own face. */
+export type CaptureSources = CaptureThread;
 
 export async function startCaptureSources(opts: {
   config: Config;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { waitFor } from '../../../test/support/wait.ts';
 import { systemClock } from '../../core/clock.ts';
 import { createLogger, silentLogger, type Logger } from '../../core/logger.ts';
@@ -20,6 +20,7 @@ const FAKE = fileURLToPath(new URL('../../../test/fixtures/gpio/fake-gpiomon.mjs
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
+  vi.unstubAllEnvs();
 });
 
 function tempDir(): string {
@@ -104,13 +105,8 @@ describe('capture thread', () => {
   });
 
   it("reads gpiomon on the thread: a fake gpiomon's frame arrives stamped, in order", async () => {
-    const saved = { ...process.env };
-    Object.assign(process.env, { FAKE_GPIOMON_FRAME: '1011@2000', FAKE_GPIOMON_STAY: '1' });
-    cleanups.push(() => {
-      delete process.env.FAKE_GPIOMON_FRAME;
-      delete process.env.FAKE_GPIOMON_STAY;
-      Object.assign(process.env, saved);
-    });
+    vi.stubEnv('FAKE_GPIOMON_FRAME', '1011@2000');
+    vi.stubEnv('FAKE_GPIOMON_STAY', '1');
     const { thread, received } = await start({
       sim: null,
       gpiomon: [{ reader: 'door2', chip: 'gpiochip0', d0Line: 17, d1Line: 27, command: [process.execPath, FAKE] }],
@@ -140,12 +136,9 @@ describe('capture thread', () => {
     const dir = tempDir();
     const socketPath = join(dir, 'sim.sock');
     const startsLog = join(dir, 'gpiomon-starts.log');
-    const saved = { ...process.env };
-    Object.assign(process.env, { CAPTURE_CRASH_MARKER: join(dir, 'crashed'), FAKE_GPIOMON_STAY: '1', FAKE_GPIOMON_LOG: startsLog });
-    cleanups.push(() => {
-      for (const k of ['CAPTURE_CRASH_MARKER', 'FAKE_GPIOMON_STAY', 'FAKE_GPIOMON_LOG']) delete process.env[k];
-      Object.assign(process.env, saved);
-    });
+    vi.stubEnv('CAPTURE_CRASH_MARKER', join(dir, 'crashed'));
+    vi.stubEnv('FAKE_GPIOMON_STAY', '1');
+    vi.stubEnv('FAKE_GPIOMON_LOG', startsLog);
     const gpiomonPids = (): number[] =>
       existsSync(startsLog) ? readFileSync(startsLog, 'utf8').trim().split('\n').map((l) => Number(l.split(' ')[1])) : [];
     const { logger, lines } = logLines();
