@@ -87,8 +87,6 @@ export async function startCaptureThread(opts: CaptureThreadOptions): Promise<Ca
           case 'failed':
             reject(Object.assign(new Error(m.error.message), m.error));
             return;
-          case 'stopped':
-            return;
         }
       });
       worker.on('error', (err) => {

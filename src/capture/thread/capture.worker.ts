@@ -53,9 +53,9 @@ port.on('message', (m: ToCaptureThread) => {
   if (m.kind === 'health') {
     post({ kind: 'health', id: m.id, health: sources?.health() ?? {} });
   } else {
+    // Closing the port once the sources are stopped lets the thread end; the main thread waits for that.
     void (sources?.stop() ?? Promise.resolve()).then(() => {
       flush();
-      post({ kind: 'stopped' });
       port.close();
     });
   }

@@ -21,5 +21,4 @@ export type FromCaptureThread =
   /** Edges of one reader, each stamped with `arrivedUs` when this thread took it in. */
   | { readonly kind: 'edges'; readonly reader: ReaderId; readonly edges: EdgeEvent[] }
   | { readonly kind: 'health'; readonly id: number; readonly health: Record<string, unknown> }
-  | { readonly kind: 'stopped' }
   | WorkerLogEntry;
