@@ -161,6 +161,31 @@ describe('FrameAssembler: noise and faults', () => {
     expect(h.emittedAtUs[0]! - edges.at(-1)!.timeUs).toBe(5_000 + 5_000);
   });
 
+  it('waits for the delivery lag of recent edges only: a stall that ended mid-frame does not delay its end', () => {
+    // Edge `lateIndex` of 26 reaches us 2.5 ms late (a stall), the others 50 µs after they happened.
+    const bits = typicalFrame('H10301');
+    const closeAfterLastUs = (lateIndex: number): number => {
+      const clock = new ManualClock();
+      const h = harness(clock);
+      const edges = edgeTrain(bits, { startUs: clock.monotonicUs() + 100, periodUs: 2_000 }).map((e, i) => ({
+        ...e,
+        arrivedUs: e.timeUs + (i === lateIndex ? 2_500 : 50),
+      }));
+      for (const e of edges) {
+        clock.advanceUs(Math.max(0, e.arrivedUs - clock.monotonicUs()));
+        h.asm.edge(e);
+      }
+      clock.advanceMs(100);
+      expect(h.frames.map((f) => bitsToString(f.bits))).toEqual([bits]);
+      return h.emittedAtUs[0]! - edges.at(-1)!.timeUs;
+    };
+    // Early in the frame: long over by the end, later edges came promptly.
+    expect(closeAfterLastUs(3)).toBe(5_000 + 50);
+    // Inside the 5 ms silence window before the last edge (edges 23-25): still waited for.
+    expect(closeAfterLastUs(23)).toBe(5_000 + 2_500);
+    expect(closeAfterLastUs(25)).toBe(5_000 + 2_500);
+  });
+
   it("waits for the lag up to an edge's arrivedUs, not for how late the loop handled it", () => {
     // The capture thread took every edge in 100 µs after it happened; the loop handled the last
     // one 2.5 ms late (it was busy). That lateness is the loop's own: it is not waited for again.

@@ -15,10 +15,13 @@
  * - More than `maxBits` bits: line fault `too_long`, the frame is discarded.
  * - End of frame by silence: see silence-timeout.ts. The deadline is computed from the edges' own
  *   timestamps, so where a frame ends does not depend on when edges were delivered. The timer that
- *   notices the silence waits, on top of the deadline, as long as this frame's edges took to reach
- *   us (capped at the ceiling): a backend that delivers through a pipe from a busy process (a Pi
- *   under load) hands us the next edge about that late, and closing before it arrives would split
- *   the frame. With prompt delivery (ManualClock tests, an idle Pi) this costs nothing. "Reach us"
+ *   notices the silence waits, on top of the deadline, as long as the frame's recent edges took to
+ *   reach us (capped at the ceiling): a backend that delivers through a pipe from a busy process (a
+ *   Pi under load) hands us the next edge about that late, and closing before it arrives would
+ *   split the frame. "Recent" is the edges inside the silence window before the last one: a stall
+ *   that ended and was followed by prompt deliveries says nothing about the next edge, and counting
+ *   it would add one mid-frame hiccup's length to the end of every frame it touched. With prompt
+ *   delivery (ManualClock tests, an idle Pi) this costs nothing. "Reach us"
  *   is the edge's `arrivedUs` where the capture layer stamps it (the capture thread): edges that
  *   arrived but still wait for our loop are let in by the settle turn (onTimer), so the loop's own
  *   lateness is not waited for on top. Nor does the frame close while `deliveryPending` says edges
@@ -79,6 +82,12 @@ export const FRAME_ASSEMBLER_DEFAULTS = {
   ...DEFAULT_SILENCE_TIMEOUT,
 } as const;
 
+/** When an edge happened and how long after that it reached us. */
+interface Delivery {
+  readonly timeUs: number;
+  readonly lagUs: number;
+}
+
 interface OpenFrame {
   readonly bits: Uint8Array;
   count: number;
@@ -88,7 +97,9 @@ interface OpenFrame {
   lastWindowUs: number;
   readonly intervalsUs: number[];
   deadlineUs: number;
-  /** Largest delivery lag (arrival − timestamp) of this frame's edges, capped at the ceiling. */
+  /** Edges' delivery lags, kept while they can still fall inside a silence window (the ceiling). */
+  readonly deliveries: Delivery[];
+  /** Largest delivery lag of the edges inside the silence window before the last edge. */
   lagUs: number;
   discarded: boolean;
 }
@@ -168,6 +179,7 @@ export class FrameAssembler {
         lastWindowUs: windowUs,
         intervalsUs: [],
         deadlineUs: e.timeUs,
+        deliveries: [{ timeUs: e.timeUs, lagUs }],
         lagUs,
         discarded: e.timeUs <= this.closedDeadlineUs,
       };
@@ -176,7 +188,7 @@ export class FrameAssembler {
       return;
     }
 
-    f.lagUs = Math.max(f.lagUs, lagUs);
+    f.deliveries.push({ timeUs: e.timeUs, lagUs });
     const dt = e.timeUs - f.lastEdgeUs;
     if (dt < f.lastWindowUs) {
       if (e.line === f.lastLine) {
@@ -226,6 +238,10 @@ export class FrameAssembler {
   private arm(f: OpenFrame): void {
     const timeoutUs = silenceTimeoutUs(f.intervalsUs, this.silence);
     f.deadlineUs = f.lastEdgeUs + timeoutUs;
+    const ceilingUs = this.silence.ceilingMs * 1000;
+    while ((f.deliveries[0]?.timeUs ?? Infinity) < f.lastEdgeUs - ceilingUs) f.deliveries.shift();
+    f.lagUs = 0;
+    for (const d of f.deliveries) if (d.timeUs >= f.lastEdgeUs - timeoutUs) f.lagUs = Math.max(f.lagUs, d.lagUs);
     this.schedule(f, timeoutUs);
   }
 
