@@ -1,7 +1,7 @@
 /**
  * Measures the end-of-frame delay (last edge → onFrame) with the default settings. On a ManualClock
- * the figure is exact; on a real event loop add Node's timer granularity (about 1 ms) and the
- * one-turn settle step. Run with `npx vitest run src/wiegand/frame/eof-delay.test.ts` to see the table.
+ * the figure is exact; on a real event loop add a few loop turns (the rest of a ms after the
+ * whole-ms timer, and the settle step). Run with `npx vitest run src/wiegand/frame/eof-delay.test.ts` to see the table.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/clock.ts';
@@ -41,14 +41,17 @@ describe('end-of-frame delay with defaults', () => {
 });
 
 /**
- * Node's timers count whole milliseconds of the loop's cached clock: a timer can fire before its
- * delay has passed in real time, and one asked for less than 1 ms waits a whole ms.
+ * Node's timers as they behave: a timer fires once the loop's clock, counted in whole ms, has
+ * moved on by its delay, so it can fire up to 1 ms early in real time, and a fractional delay (or
+ * one under 1 ms) waits out to the next whole ms, up to 1 ms late.
  */
-class EarlyTimerClock extends ManualClock {
+class NodeTimerClock extends ManualClock {
   readonly requestedMs: number[] = [];
   override setTimeout(fn: () => void, ms: number) {
     this.requestedMs.push(ms);
-    return super.setTimeout(fn, ms >= 1 ? ms - 0.6 : 1);
+    const nowUs = this.monotonicUs();
+    const dueUs = (Math.floor(nowUs / 1000) + Math.max(1, Math.ceil(ms))) * 1000;
+    return super.setTimeout(fn, (dueUs - nowUs) / 1000);
   }
 
   /** A loop turn takes time (10 µs here); on a plain ManualClock it takes none. */
@@ -57,19 +60,27 @@ class EarlyTimerClock extends ManualClock {
   }
 }
 
-describe('end-of-frame wait on timers that fire early', () => {
-  it('waits out the rest of the silence in loop turns, not a sub-millisecond timer, and never closes early', () => {
-    const clock = new EarlyTimerClock();
-    const h = harness(clock);
-    const edges = edgeTrain(patternBits(26), { startUs: clock.monotonicUs() + 100, periodUs: 2_000, widthUs: 50 });
-    h.play(edges);
-    clock.requestedMs.length = 0;
-    for (let i = 0; i < 1_000 && h.frames.length === 0; i++) clock.advanceUs(10);
-    expect(h.frames).toHaveLength(1);
-    const delayUs = h.emittedAtUs[0]! - edges.at(-1)!.timeUs;
-    expect(delayUs).toBeGreaterThanOrEqual(5_000);
-    expect(delayUs).toBeLessThanOrEqual(5_010);
-    // The silence timer was armed at the last edge; the 0.6 ms it woke early were waited with defer.
-    expect(clock.requestedMs.filter((ms) => ms > 0 && ms < 1)).toEqual([]);
-  });
+describe('end-of-frame wait on Node-like timers', () => {
+  for (const { startOffsetUs, lagUs } of [
+    { startOffsetUs: 100, lagUs: 0 },
+    { startOffsetUs: 100, lagUs: 35 },
+    { startOffsetUs: 900, lagUs: 35 },
+    { startOffsetUs: 0, lagUs: 999 },
+  ]) {
+    it(`closes within a loop turn of the silence (edges ${startOffsetUs} µs into a ms, ${lagUs} µs delivery lag), never early`, () => {
+      const clock = new NodeTimerClock();
+      const h = harness(clock);
+      const edges = edgeTrain(patternBits(26), { startUs: clock.monotonicUs() + startOffsetUs, periodUs: 2_000, widthUs: 50 })
+        .map((e) => ({ ...e, arrivedUs: e.timeUs + lagUs }));
+      h.play(edges);
+      clock.requestedMs.length = 0;
+      for (let i = 0; i < 1_000 && h.frames.length === 0; i++) clock.advanceUs(10);
+      expect(h.frames).toHaveLength(1);
+      const delayUs = h.emittedAtUs[0]! - edges.at(-1)!.timeUs;
+      expect(delayUs).toBeGreaterThanOrEqual(5_000 + lagUs);
+      expect(delayUs).toBeLessThanOrEqual(5_000 + lagUs + 20);
+      // Whole ms only: a fractional delay would be waited out to the next whole ms.
+      expect(clock.requestedMs.filter((ms) => !Number.isInteger(ms))).toEqual([]);
+    });
+  }
 });

@@ -245,13 +245,21 @@ export class FrameAssembler {
     this.schedule(f, timeoutUs);
   }
 
-  private schedule(f: OpenFrame, timeoutUs: number): void {
+  /**
+   * Sets the timer for the rest of the silence. Node's timers count whole ms of the loop's cached
+   * clock and wait a fractional delay out to the next whole ms, up to 1 ms late: so the timer is
+   * set for the whole ms only, and the rest is waited in loop turns (onTimer), which keep reading
+   * I/O. `exact` sets it for all of it, for a clock on which loop turns take no time (a test's).
+   */
+  private schedule(f: OpenFrame, timeoutUs: number, exact = false): void {
     this.cancelTimer();
     // remaining = deadline − now: with late delivery part of the silence has already elapsed.
     // An edge clock ahead of ours is clamped to a full wait so the frame still ends.
     const waitUs = timeoutUs + f.lagUs;
     const remainingUs = Math.min(waitUs, Math.max(0, f.deadlineUs + f.lagUs - this.clock.monotonicUs()));
-    this.timer = this.clock.setTimeout(() => this.onTimer(), remainingUs / 1000);
+    if (exact) this.timer = this.clock.setTimeout(() => this.onTimer(), remainingUs / 1000);
+    else if (remainingUs < 1000) this.timer = this.clock.defer(() => this.onTimer());
+    else this.timer = this.clock.setTimeout(() => this.onTimer(), Math.floor(remainingUs / 1000));
   }
 
   private onTimer(): void {
@@ -261,14 +269,11 @@ export class FrameAssembler {
     const timeoutUs = silenceTimeoutUs(f.intervalsUs, this.silence);
     const remainingUs = f.deadlineUs + f.lagUs - this.clock.monotonicUs();
     if (remainingUs > 0 && remainingUs <= timeoutUs + f.lagUs) {
-      // Woken early: Node's timers count whole ms of the loop's cached clock. Another timer for
-      // a rest under 1 ms would wait a whole ms (the p99 of 6.4 ms at 2 ms/bit, target 6); the
-      // rest is waited in loop turns instead, which keep reading I/O. A turn in which no time
-      // passed (a test clock) falls back to the timer.
+      // Woken early: by design (schedule), or by a timer set while the loop's cached clock was
+      // stale. A turn in which no time passed (a test clock) falls back to an exact timer.
       const progressed = remainingUs !== this.earlyRemainingUs;
       this.earlyRemainingUs = remainingUs;
-      if (remainingUs < 1000 && progressed) this.timer = this.clock.defer(() => this.onTimer());
-      else this.schedule(f, timeoutUs);
+      this.schedule(f, timeoutUs, !progressed);
       return;
     }
     if (!this.settling) {
