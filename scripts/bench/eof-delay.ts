@@ -128,7 +128,7 @@ export const eofDelay: Figure = {
       rows,
       data,
       notes: [
-        'delay measured from the last falling edge (the bit itself ends 50 µs later); edges are handed to the assembler at their timestamps, so delivery lag is ~0 and the figure is the decoder\'s own wait plus timer lateness.',
+        'delay measured from the last falling edge (the bit itself ends 50 µs later); edges are handed to the assembler at their timestamps, so the figure is the decoder\'s own wait plus timer lateness, and, when the bench process itself was descheduled while an edge of the frame\'s last silence window fell due, that edge\'s delivery lag (maxLagUs in the JSON: the largest over all frames).',
       ],
     };
   },
