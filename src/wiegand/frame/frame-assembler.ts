@@ -99,7 +99,7 @@ interface OpenFrame {
   deadlineUs: number;
   /** Edges' delivery lags, kept while they can still fall inside a silence window (the ceiling). */
   readonly deliveries: Delivery[];
-  /** Largest delivery lag of the edges inside the silence window before the last edge. */
+  /** Largest delivery lag of the edges inside the silence window before the last edge (kept by arm). */
   lagUs: number;
   discarded: boolean;
 }
@@ -111,6 +111,8 @@ export class FrameAssembler {
   private readonly glitchUs: number;
   private readonly pulseWindowUs: number;
   private readonly silence: SilenceTimeoutParams;
+  /** The silence ceiling in µs: also the cap on a delivery lag and on waiting for pending delivery. */
+  private readonly ceilingUs: number;
   private readonly source: RawFrame['source'];
   private readonly onFrame: (frame: RawFrame) => void;
   private readonly onFault: (fault: LineFault) => void;
@@ -138,6 +140,7 @@ export class FrameAssembler {
       ceilingMs: opts.ceilingMs ?? FRAME_ASSEMBLER_DEFAULTS.ceilingMs,
     };
     validateSilenceTimeoutParams(this.silence);
+    this.ceilingUs = this.silence.ceilingMs * 1000;
     if (!(Number.isInteger(this.maxBits) && this.maxBits >= 1)) {
       throw new RangeError(`maxBits must be a positive integer; got ${this.maxBits}`);
     }
@@ -167,7 +170,7 @@ export class FrameAssembler {
     if (this.frame !== null && e.timeUs > this.frame.deadlineUs) this.close();
 
     const windowUs = width ?? this.pulseWindowUs;
-    const lagUs = Math.min(this.silence.ceilingMs * 1000, Math.max(0, (e.arrivedUs ?? this.clock.monotonicUs()) - e.timeUs));
+    const lagUs = Math.min(this.ceilingUs, Math.max(0, (e.arrivedUs ?? this.clock.monotonicUs()) - e.timeUs));
     const f = this.frame;
     if (f === null) {
       this.frame = {
@@ -180,7 +183,7 @@ export class FrameAssembler {
         intervalsUs: [],
         deadlineUs: e.timeUs,
         deliveries: [{ timeUs: e.timeUs, lagUs }],
-        lagUs,
+        lagUs: 0,
         discarded: e.timeUs <= this.closedDeadlineUs,
       };
       if (this.frame.discarded) this.count.lateTails++;
@@ -238,8 +241,7 @@ export class FrameAssembler {
   private arm(f: OpenFrame): void {
     const timeoutUs = silenceTimeoutUs(f.intervalsUs, this.silence);
     f.deadlineUs = f.lastEdgeUs + timeoutUs;
-    const ceilingUs = this.silence.ceilingMs * 1000;
-    while ((f.deliveries[0]?.timeUs ?? Infinity) < f.lastEdgeUs - ceilingUs) f.deliveries.shift();
+    while ((f.deliveries[0]?.timeUs ?? Infinity) < f.lastEdgeUs - this.ceilingUs) f.deliveries.shift();
     f.lagUs = 0;
     for (const d of f.deliveries) if (d.timeUs >= f.lastEdgeUs - timeoutUs) f.lagUs = Math.max(f.lagUs, d.lagUs);
     this.schedule(f, timeoutUs);
@@ -277,7 +279,7 @@ export class FrameAssembler {
       return;
     }
     if (!this.settling) {
-      if (this.deliveryPending() && this.clock.monotonicUs() < f.deadlineUs + f.lagUs + this.silence.ceilingMs * 1000) {
+      if (this.deliveryPending() && this.clock.monotonicUs() < f.deadlineUs + f.lagUs + this.ceilingUs) {
         this.timer = this.clock.setTimeout(() => this.onTimer(), 1);
         return;
       }
