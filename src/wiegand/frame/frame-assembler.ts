@@ -97,6 +97,8 @@ interface OpenFrame {
   lastWindowUs: number;
   readonly intervalsUs: number[];
   deadlineUs: number;
+  /** The silence that ends the frame after its last edge, for the intervals seen so far (kept by arm). */
+  timeoutUs: number;
   /** Edges' delivery lags, kept while they can still fall inside a silence window (the ceiling). */
   readonly deliveries: Delivery[];
   /** Largest delivery lag of the edges inside the silence window before the last edge (kept by arm). */
@@ -120,6 +122,8 @@ export class FrameAssembler {
 
   private frame: OpenFrame | null = null;
   private timer: TimerHandle | null = null;
+  /** One callback for every timer and loop turn: the sub-ms wait takes hundreds of turns per frame. */
+  private readonly fire = (): void => this.onTimer();
   /** What was left of the silence when a timer last woke early (-1: none yet). */
   private earlyRemainingUs = -1;
   /** Set when the deadline has passed and we gave pending I/O one loop turn to deliver late edges. */
@@ -182,6 +186,7 @@ export class FrameAssembler {
         lastWindowUs: windowUs,
         intervalsUs: [],
         deadlineUs: e.timeUs,
+        timeoutUs: 0,
         deliveries: [{ timeUs: e.timeUs, lagUs }],
         lagUs: 0,
         discarded: e.timeUs <= this.closedDeadlineUs,
@@ -240,11 +245,12 @@ export class FrameAssembler {
 
   private arm(f: OpenFrame): void {
     const timeoutUs = silenceTimeoutUs(f.intervalsUs, this.silence);
+    f.timeoutUs = timeoutUs;
     f.deadlineUs = f.lastEdgeUs + timeoutUs;
     while ((f.deliveries[0]?.timeUs ?? Infinity) < f.lastEdgeUs - this.ceilingUs) f.deliveries.shift();
     f.lagUs = 0;
     for (const d of f.deliveries) if (d.timeUs >= f.lastEdgeUs - timeoutUs) f.lagUs = Math.max(f.lagUs, d.lagUs);
-    this.schedule(f, timeoutUs);
+    this.schedule(f);
   }
 
   /**
@@ -253,41 +259,40 @@ export class FrameAssembler {
    * set for the whole ms only, and the rest is waited in loop turns (onTimer), which keep reading
    * I/O. `exact` sets it for all of it, for a clock on which loop turns take no time (a test's).
    */
-  private schedule(f: OpenFrame, timeoutUs: number, exact = false): void {
+  private schedule(f: OpenFrame, exact = false): void {
     this.cancelTimer();
     // remaining = deadline − now: with late delivery part of the silence has already elapsed.
     // An edge clock ahead of ours is clamped to a full wait so the frame still ends.
-    const waitUs = timeoutUs + f.lagUs;
+    const waitUs = f.timeoutUs + f.lagUs;
     const remainingUs = Math.min(waitUs, Math.max(0, f.deadlineUs + f.lagUs - this.clock.monotonicUs()));
-    if (exact) this.timer = this.clock.setTimeout(() => this.onTimer(), remainingUs / 1000);
-    else if (remainingUs < 1000) this.timer = this.clock.defer(() => this.onTimer());
-    else this.timer = this.clock.setTimeout(() => this.onTimer(), Math.floor(remainingUs / 1000));
+    if (exact) this.timer = this.clock.setTimeout(this.fire, remainingUs / 1000);
+    else if (remainingUs < 1000) this.timer = this.clock.defer(this.fire);
+    else this.timer = this.clock.setTimeout(this.fire, Math.floor(remainingUs / 1000));
   }
 
   private onTimer(): void {
     this.timer = null;
     const f = this.frame;
     if (f === null) return;
-    const timeoutUs = silenceTimeoutUs(f.intervalsUs, this.silence);
     const remainingUs = f.deadlineUs + f.lagUs - this.clock.monotonicUs();
-    if (remainingUs > 0 && remainingUs <= timeoutUs + f.lagUs) {
+    if (remainingUs > 0 && remainingUs <= f.timeoutUs + f.lagUs) {
       // Woken early: by design (schedule), or by a timer set while the loop's cached clock was
       // stale. A turn in which no time passed (a test clock) falls back to an exact timer.
       const progressed = remainingUs !== this.earlyRemainingUs;
       this.earlyRemainingUs = remainingUs;
-      this.schedule(f, timeoutUs, !progressed);
+      this.schedule(f, !progressed);
       return;
     }
     if (!this.settling) {
       if (this.deliveryPending() && this.clock.monotonicUs() < f.deadlineUs + f.lagUs + this.ceilingUs) {
-        this.timer = this.clock.setTimeout(() => this.onTimer(), 1);
+        this.timer = this.clock.setTimeout(this.fire, 1);
         return;
       }
       // The event loop runs due timers before reading I/O, so after a stall our timer can fire
       // while edges of this very frame sit unread in the backend's pipe. One loop turn lets them
       // in; an edge inside the deadline extends the frame, one past it closes it first.
       this.settling = true;
-      this.timer = this.clock.defer(() => this.onTimer());
+      this.timer = this.clock.defer(this.fire);
       return;
     }
     this.close();
