@@ -43,14 +43,25 @@ export function parseEventTypes(list: string | undefined): ReadonlySet<string> |
 
 /** Each stream holds a socket and a listener; a controller serves a few consoles, not a crowd. */
 export const MAX_EVENT_STREAMS = 32;
-/** Open streams per event source (one daemon, or one test harness). */
-const openStreams = new WeakMap<EventEmitter, number>();
+/** The type filter of each open stream (undefined: all types), per event source (one daemon, or one test harness). */
+const openStreams = new WeakMap<EventEmitter, Map<object, ReadonlySet<string> | undefined>>();
+
+/**
+ * Whether an open stream of `events` would send an event of this type. A batch of 100,000
+ * identifiers journals as many admin_change events; with no console asking for them the daemon
+ * need not even parse them back on the event loop (batch-worker/identifier-batch-client.ts).
+ */
+export function streamsWant(events: EventEmitter, type: string): boolean {
+  for (const types of openStreams.get(events)?.values() ?? []) if (types === undefined || types.has(type)) return true;
+  return false;
+}
 
 export function serveEventStream(res: Response, req: Request, opts: EventStreamOptions): void {
   const { events, clock } = opts;
   const heartbeatMs = opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
-  const open = openStreams.get(events) ?? 0;
-  if (open >= MAX_EVENT_STREAMS) {
+  let open = openStreams.get(events);
+  if (!open) openStreams.set(events, (open = new Map()));
+  if (open.size >= MAX_EVENT_STREAMS) {
     res.status(503).json({ error: `too many event streams (at most ${MAX_EVENT_STREAMS})` });
     return;
   }
@@ -76,14 +87,15 @@ export function serveEventStream(res: Response, req: Request, opts: EventStreamO
   };
   timer = clock.setTimeout(beat, heartbeatMs);
   events.on(JOURNAL_EVENT, onJournal);
-  openStreams.set(events, open + 1);
+  const stream = {};
+  open.set(stream, types);
 
   let closed = false;
   const close = (): void => {
     if (closed) return;
     closed = true;
     events.off(JOURNAL_EVENT, onJournal);
-    openStreams.set(events, (openStreams.get(events) ?? 1) - 1);
+    open.delete(stream);
     if (timer !== undefined) clock.clearTimeout(timer);
   };
   res.on('close', close);

@@ -16,6 +16,7 @@ import { CredentialIndex } from '../access/credential-index.ts';
 import { doorsOfMask, LOCK_SCOPES } from '../access/lock-scope.ts';
 import { TimeProfileSet } from '../access/time-profile.ts';
 import { createApp } from '../api/app.ts';
+import { streamsWant } from '../api/event-stream.ts';
 import type { Config } from '../config/config-schema.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
@@ -105,6 +106,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       announce(e);
     },
     announce,
+    wants: (type: string) => streamsWant(events, type),
   };
 
   const doors = createDoorBank({

@@ -47,6 +47,8 @@ export interface JournalSink {
 /** A sink that can also pass on an event another connection has already written (the batch worker's admin_change rows): to its listeners only, not written again. */
 export interface AnnouncingJournalSink extends JournalSink {
   announce(event: JournalEvent): void;
+  /** Whether anyone listens for announced events of this type (absent: assume so). */
+  wants?(type: string): boolean;
 }
 
 export interface AuthServiceDeps {

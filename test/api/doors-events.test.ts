@@ -10,7 +10,7 @@ import type { DoorStatus } from '../../src/service/doors.ts';
 import { createJournal, type JournalEvent } from '../../src/storage/journal.ts';
 import { bearer, startHarness, type Harness } from './harness.ts';
 import { openEventStream } from './sse-client.ts';
-import { MAX_EVENT_STREAMS } from '../../src/api/event-stream.ts';
+import { MAX_EVENT_STREAMS, streamsWant } from '../../src/api/event-stream.ts';
 
 let h: Harness;
 afterEach(() => h.close());
@@ -154,6 +154,24 @@ describe('GET /api/v1/events/stream', () => {
     expect(last.event).toBe('relay');
     expect(stream.messages.map((m) => `${m.event}:${JSON.parse(m.data).door}`)).toEqual(['relay:1', 'access_granted:2', 'relay:2']);
     stream.close();
+  });
+
+  it('tells which journal types the open streams want: none without a stream, the named ones, all with an unfiltered stream', async () => {
+    const events = new EventEmitter();
+    h = await startHarness({ events });
+    const base = await h.serve();
+    expect(streamsWant(events, 'admin_change')).toBe(false);
+    const relays = await openEventStream(`${base}/api/v1/events/stream?types=relay`, h.operatorToken);
+    await relays.comment('connected');
+    expect([streamsWant(events, 'relay'), streamsWant(events, 'admin_change')]).toEqual([true, false]);
+    const all = await openEventStream(`${base}/api/v1/events/stream`, h.operatorToken);
+    await all.comment('connected');
+    expect(streamsWant(events, 'admin_change')).toBe(true);
+    all.close();
+    await expect.poll(() => streamsWant(events, 'admin_change'), { timeout: 2000 }).toBe(false);
+    expect(streamsWant(events, 'relay')).toBe(true);
+    relays.close();
+    await expect.poll(() => streamsWant(events, 'relay'), { timeout: 2000 }).toBe(false);
   });
 
   it('sends a heartbeat comment every 15 s and drops its listener when the client goes', async () => {

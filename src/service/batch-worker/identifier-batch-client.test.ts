@@ -82,6 +82,27 @@ describe('identifier batch worker (a real worker thread on a real SQLite file)',
     expect(seen.filter((t) => t === ADMIN_CHANGE)).toHaveLength(COUNT - 1);
   });
 
+  it('a sink with no listener for admin_change is asked, and gets none of the events: written by the worker all the same, the index updated', async () => {
+    const asked: string[] = [];
+    const quiet = createServices({
+      db, index, clock: systemClock, logger: silentLogger, config: configSchema.parse({}),
+      journal: { ...sink, wants: (type) => (asked.push(type), false) },
+    });
+    try {
+      const reply = await quiet.identifierBatches!.update('card', Array.from({ length: COUNT }, (_, i) => item(i, 'second')));
+      expect(reply.kind).toBe('done');
+      expect(asked.length).toBeGreaterThan(0);
+      expect(new Set(asked)).toEqual(new Set([ADMIN_CHANGE]));
+      expect(seen.filter((t) => t === ADMIN_CHANGE)).toHaveLength(0);
+      sink.flushNow();
+      expect(db.sqlite.prepare('SELECT COUNT(*) AS n FROM journal WHERE type = ?').get(ADMIN_CHANGE)).toEqual({ n: COUNT });
+      const { id } = db.sqlite.prepare('SELECT rowid AS id FROM identifiers ORDER BY rowid LIMIT 1').get() as { id: number };
+      expect(index.get(id)).toMatchObject({ lock: 'second' });
+    } finally {
+      await quiet.identifierBatches?.close();
+    }
+  });
+
   it('the worker ends once idle (its memory back) and the next batch starts another', async () => {
     const idle = createServices({
       db, index, clock: systemClock, logger: silentLogger, config: configSchema.parse({}), journal: sink, batchWorker: { idleMs: 100 },

@@ -4,7 +4,8 @@
  *  - hands over the request body's bytes (transferred, not copied: the worker parses them), or
  *    sends already parsed items in slices (one structured clone of 10,000 items blocks ~25 ms),
  *  - applies each committed chunk (credential index entries, then the admin_change journal events
- *    the worker wrote with the chunk, announced to `journal`'s listeners, not written) in slices of
+ *    the worker wrote with the chunk, announced to `journal`'s listeners if it has any for them,
+ *    not written) in slices of
  *    ≤ `sliceMs`, yielding between them; records arrive as JSON lines and are parsed a line (up
  *    to 64 records) at a time (json-lines.ts),
  *  - and answers with the reply the worker serialized, once every chunk is applied: when the
@@ -147,8 +148,8 @@ export function createIdentifierBatchWorker(opts: IdentifierBatchWorkerOptions) 
     };
     await each(fromJsonLines<IdentifierIndexEntry>(chunk.entries), (e) => indexSync.savedEntry(e));
     await each(chunk.removed, (id) => indexSync.removed(id));
-    // Already written by the worker: to the sink's listeners, not written again.
-    await each(fromJsonLines<JournalEvent>(chunk.events), (e) => journal.announce(e));
+    // Already written by the worker: to the sink's listeners, not written again; not even parsed when none listens.
+    if (chunk.eventTypes.some((type) => journal.wants?.(type) ?? true)) await each(fromJsonLines<JournalEvent>(chunk.events), (e) => journal.announce(e));
   }
 
   function receive(m: FromWorker): void {

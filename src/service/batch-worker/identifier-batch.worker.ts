@@ -72,9 +72,10 @@ async function run(m: Extract<ToWorker, { kind: 'run' }>): Promise<void> {
       return;
     }
     const items = input.value;
-    const outcome = await jobs.update({ type: m.type, mode: m.mode, items, caller: m.caller }, (chunk) =>
-      post({ kind: 'chunk', id: m.id, chunk: { entries: toJsonLines(chunk.entries), removed: chunk.removed, events: toJsonLines(chunk.events) } }),
-    );
+    const outcome = await jobs.update({ type: m.type, mode: m.mode, items, caller: m.caller }, (chunk) => {
+      const eventTypes = [...new Set(chunk.events.map((e) => e.type))];
+      post({ kind: 'chunk', id: m.id, chunk: { entries: toJsonLines(chunk.entries), removed: chunk.removed, events: toJsonLines(chunk.events), eventTypes } });
+    });
     if (outcome.kind === 'done') {
       // Bytes of their own (TextEncoder, never a shared pool), handed over: the main thread writes
       // them to the socket without copying, nor touching fresh pages for a ~1 MB string.

@@ -40,6 +40,8 @@ export interface ChunkMessage {
   readonly entries: string[];
   readonly removed: number[];
   readonly events: string[];
+  /** The journal types among `events`, so the main thread can leave unparsed what no one listens for. */
+  readonly eventTypes: string[];
 }
 
 export type FromWorker =
