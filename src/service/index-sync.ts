@@ -163,6 +163,8 @@ export interface IndexSync {
   saved(uid: string): void;
   /** After commit: put an identifier as its write returned it (INDEX_ENTRY_COLUMNS) into the index. */
   savedEntry(entry: IdentifierIndexEntry): void;
+  /** The same for position `i` of a chunk of committed entries (indexChunkOf), with no object made for it. */
+  savedAt(chunk: IdentifierIndexChunk, i: number): void;
   /** After commit: the identifier with this index id is gone. */
   removed(id: number): void;
   /** Index id of an access code (negative); read it inside the transaction that deletes it. */
@@ -213,20 +215,26 @@ export function createIndexSync(db: Db, index: CredentialIndex, logger: Logger, 
   /** While a background load runs: the ids removed since it began (a chunk read earlier may still hold them). */
   let removedWhileLoading: Set<number> | undefined;
 
-  function put(entry: IdentifierIndexEntry): void {
-    const r = index.upsert(toIndexRow(entry));
+  function put(row: IndexRow): void {
+    const r = index.upsert(row);
     // A refusal means index and storage disagree; the next loadAll repairs it.
-    if (!r.ok) logger.warn({ id: entry.id, reason: r.reason }, 'credential index refused a committed identifier');
+    if (!r.ok) logger.warn({ id: row.id, reason: r.reason }, 'credential index refused a committed identifier');
   }
+  /** Refilled by savedAt for every position (upsert keeps nothing of a row). */
+  const scratch = {} as MutableIndexRow;
 
   return {
     idOf: (uid) => idByUid.get(uid)?.id,
     uidOf: (id) => uidById.get(id)?.uid,
     saved(uid) {
       const entry = reader.one(uid);
-      if (entry) put(entry);
+      if (entry) put(toIndexRow(entry));
     },
-    savedEntry: put,
+    savedEntry: (entry) => put(toIndexRow(entry)),
+    savedAt(chunk, i) {
+      fillRow(scratch, chunk, i);
+      put(scratch);
+    },
     removed(id) {
       index.remove(id);
       removedWhileLoading?.add(id);
@@ -257,7 +265,7 @@ export function createIndexSync(db: Db, index: CredentialIndex, logger: Logger, 
       }
       const number = storedNumber(type, value);
       const entry = number === undefined ? undefined : (entryByNumber.get(type, number) as unknown[] | undefined);
-      if (entry) put(entryOfRow(entry));
+      if (entry) put(toIndexRow(entryOfRow(entry)));
       return index.findSlot(type, value);
     },
   };

@@ -12,6 +12,7 @@ import { systemClock } from '../../core/clock.ts';
 import { lowerThreadPriority } from '../../core/thread-priority.ts';
 import { errorFields, startingUp } from '../../core/worker-errors.ts';
 import { openDatabase } from '../../storage/database.ts';
+import { indexChunkOf } from '../../storage/identifier-index-reader.ts';
 import { createJournal } from '../../storage/journal.ts';
 import { SAFETY_NET_PAGES } from '../../storage/wal-checkpointer.ts';
 import { adoptWriteTurn } from '../../storage/write-turn.ts';
@@ -74,7 +75,7 @@ async function run(m: Extract<ToWorker, { kind: 'run' }>): Promise<void> {
     const items = input.value;
     const outcome = await jobs.update({ type: m.type, mode: m.mode, items, caller: m.caller }, (chunk) => {
       const eventTypes = [...new Set(chunk.events.map((e) => e.type))];
-      post({ kind: 'chunk', id: m.id, chunk: { entries: toJsonLines(chunk.entries), removed: chunk.removed, events: toJsonLines(chunk.events), eventTypes } });
+      post({ kind: 'chunk', id: m.id, chunk: { entries: indexChunkOf(chunk.entries), removed: chunk.removed, events: toJsonLines(chunk.events), eventTypes } });
     });
     if (outcome.kind === 'done') {
       // Bytes of their own (TextEncoder, never a shared pool), handed over: the main thread writes

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { fromJsonLines, toJsonLines } from './json-lines.ts';
+import { toJsonLines } from './json-lines.ts';
+
+const parsed = (lines: readonly string[]): unknown[] => lines.flatMap((line) => JSON.parse(line) as unknown[]);
 
 describe('JSON lines', () => {
   it('round-trips records in order, newlines and unicode inside strings included', () => {
@@ -10,7 +12,7 @@ describe('JSON lines', () => {
       42,
       [1, 2, 3],
     ];
-    expect([...fromJsonLines(toJsonLines(records))]).toEqual(records);
+    expect(parsed(toJsonLines(records))).toEqual(records);
   });
 
   it('spreads many records over lines of a bounded size and gets them all back', () => {
@@ -18,18 +20,10 @@ describe('JSON lines', () => {
     const lines = toJsonLines(records);
     expect(lines.length).toBeGreaterThan(10);
     expect(Math.max(...lines.map((l) => (JSON.parse(l) as unknown[]).length))).toBeLessThanOrEqual(64);
-    expect([...fromJsonLines(lines)]).toEqual(records);
+    expect(parsed(lines)).toEqual(records);
   });
 
   it('gives nothing for no records', () => {
     expect(toJsonLines([])).toEqual([]);
-    expect([...fromJsonLines([])]).toEqual([]);
-  });
-
-  it('parses lazily: a line is parsed only when one of its records is asked for', () => {
-    const records = fromJsonLines<{ n: number }>([JSON.stringify([{ n: 1 }, { n: 2 }]), '[{not json']);
-    expect(records.next().value).toEqual({ n: 1 });
-    expect(records.next().value).toEqual({ n: 2 });
-    expect(() => records.next()).toThrow(SyntaxError);
   });
 });

@@ -1,6 +1,7 @@
 /** Messages between the main thread and the identifier batch worker (structured-clone data only). */
 import type { IdentifierType } from '../../access/identifier-key.ts';
 import type { ErrorFields } from '../../core/worker-errors.ts';
+import type { IdentifierIndexChunk } from '../../storage/identifier-index-reader.ts';
 import type { IdentifierCapacity } from '../../storage/identifiers.ts';
 import type { RepresentationMode } from '../../wiegand/credential-number.ts';
 import type { Principal } from '../auth.ts';
@@ -33,11 +34,12 @@ export type ToWorker =
   | { readonly kind: 'drop'; readonly id: number };
 
 /**
- * A CommittedChunk as sent: index entries and journal events as JSON lines (json-lines.ts), which
- * the main thread parses a line at a time while it applies them, in slices between yields.
+ * A CommittedChunk as sent: index entries as columns of numbers (indexChunkOf), journal events as
+ * JSON lines (json-lines.ts), which the main thread parses a line at a time while it applies them,
+ * in slices between yields.
  */
 export interface ChunkMessage {
-  readonly entries: string[];
+  readonly entries: IdentifierIndexChunk;
   readonly removed: number[];
   readonly events: string[];
   /** The journal types among `events`, so the main thread can leave unparsed what no one listens for. */
