@@ -13,7 +13,8 @@
  * Where the daemon may, its loop runs in real-time scheduling instead (realtimeLoop, config
  * `eventLoop.realtimePriority`): then no thread at any nice value delays it, and the others keep
  * the unit's nice. The loop itself never waits for a lower-priority thread to finish a garbage
- * collection: the unit runs node with `--single-threaded-gc` (systemd/doorctl.service).
+ * collection: the unit runs node with V8's parallel and concurrent collection off, but for sweeping
+ * (systemd/doorctl.service).
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';

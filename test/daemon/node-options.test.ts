@@ -1,7 +1,8 @@
 /**
  * The node options the daemon ships with (systemd unit `ExecStart=`): `npm start` runs the bundle
  * with the same ones, and on this node they keep every scavenge on the collecting thread (V8's
- * own trace: no time on background threads), where the defaults hand part of it to helpers.
+ * own trace: no time on background threads), where the defaults hand part of it to helpers, and
+ * leave sweeping to the background, which --single-threaded-gc does not.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -25,7 +26,7 @@ function backgroundScavengeMs(nodeArgs: readonly string[]): number[] {
 
 describe('node options as installed', () => {
   it('npm start runs the bundle with the unit\'s node options', () => {
-    expect(DAEMON_NODE_ARGS).toEqual(expect.arrayContaining(['--single-threaded-gc', '--no-memory-reducer']));
+    expect(DAEMON_NODE_ARGS).toEqual(expect.arrayContaining(['--no-parallel-scavenge', '--no-concurrent-marking', '--no-memory-reducer']));
     expect(pkg.scripts.start).toContain(`node ${DAEMON_NODE_ARGS.join(' ')} dist/cli/bin.js run`);
   });
 
@@ -33,6 +34,16 @@ describe('node options as installed', () => {
     const r = spawnSync(process.execPath, [...DAEMON_NODE_ARGS, '-e', '0'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('');
+  });
+
+  it('leave V8 no helper thread to wait for but the sweeper, in the flags V8 reports in force', () => {
+    const flags = (nodeArgs: readonly string[]) => spawnSync(process.execPath, [...nodeArgs, '--print-flag-values', '-e', '0'], { encoding: 'utf8' }).stdout.split('\n');
+    const installed = flags(DAEMON_NODE_ARGS);
+    for (const off of ['parallel-scavenge', 'concurrent-marking', 'parallel-marking', 'parallel-compaction', 'parallel-pointer-update', 'memory-reducer']) {
+      expect(installed).toContain(`--no-${off}`);
+    }
+    expect(installed).toContain('--concurrent-sweeping');
+    expect(flags(['--single-threaded-gc'])).toContain('--no-concurrent-sweeping');
   });
 
   it('keeps every scavenge on the collecting thread, which node\'s defaults do not', () => {
