@@ -4,10 +4,12 @@
  * ($LOOP_MONITOR_INTERVAL_MS, default 1 ms). A gap longer than the interval is time the loop spent
  * on something else (a task, a GC pause, a blocking syscall, waiting for a core): a card arriving
  * then would have waited that long. Gaps over 2 ms are appended to $LOOP_MONITOR_OUT as
- * `gap <end, µs of CLOCK_MONOTONIC> <ms> <ran ms> <waited ms>` lines: of the gap, the time the
- * thread ran on a CPU and the time it was runnable but waiting for one (Linux schedstat of the
- * thread; `-` where the kernel does not provide it); the rest it slept (a syscall such as fsync,
- * a lock). GC pauses over 2 ms are written as `gc <end µs> <ms>` (to tell which gaps were the
+ * `gap <end, µs of CLOCK_MONOTONIC> <ms> <ran ms> <waited ms> <polled ms>` lines: of the gap, the
+ * time the thread ran on a CPU and the time it was runnable but waiting for one (Linux schedstat
+ * of the thread; `-` where the kernel does not provide it); the rest it slept (a syscall such as
+ * fsync, a lock, or the poll itself). `polled`: the time the loop waited for events in its poll
+ * (libuv's idle time, as performance.eventLoopUtilization() gives it), so a late wake-up from an
+ * idle wait can be told from a block. GC pauses over 2 ms are written as `gc <end µs> <ms>` (to tell which gaps were the
  * collector). Lines are written in batches every 500 ms and at exit, so a bench can pick the lines
  * of a time window (its own process.hrtime reads the same clock). CommonJS so that `--require`
  * loads it before the bundle.
@@ -39,8 +41,11 @@ if (out && isMainThread) {
     return [Number(run) / 1e6, Number(wait) / 1e6];
   };
   const ms = (x) => (Number.isFinite(x) ? x.toFixed(3) : '-');
+  // Of a gap, the time the loop spent waiting for events in its poll (epoll_wait), libuv's own count.
+  const idleMs = () => performance.eventLoopUtilization().idle;
   let last = nowUs();
   let [lastRun, lastWait] = sched();
+  let lastIdle = idleMs();
   let pending = [];
   const flush = () => {
     if (pending.length === 0) return;
@@ -51,10 +56,12 @@ if (out && isMainThread) {
     const now = nowUs();
     const gapMs = (now - last) / 1000;
     const [run, wait] = sched();
-    if (gapMs > REPORT_OVER_MS) pending.push(`gap ${now} ${gapMs.toFixed(3)} ${ms(run - lastRun)} ${ms(wait - lastWait)}\n`);
+    const idle = idleMs();
+    if (gapMs > REPORT_OVER_MS) pending.push(`gap ${now} ${gapMs.toFixed(3)} ${ms(run - lastRun)} ${ms(wait - lastWait)} ${ms(idle - lastIdle)}\n`);
     last = now;
     lastRun = run;
     lastWait = wait;
+    lastIdle = idle;
   }, INTERVAL_MS).unref();
   // performance.now() counts from timeOrigin; its offset to CLOCK_MONOTONIC, once.
   const originUs = nowUs() - performance.now() * 1000;
