@@ -83,4 +83,24 @@ describe('end-of-frame wait on Node-like timers', () => {
       expect(clock.requestedMs.filter((ms) => !Number.isInteger(ms))).toEqual([]);
     });
   }
+
+  it('keeps waiting in loop turns when some turns take less than the clock\'s microsecond', () => {
+    // Every other turn takes no time: a real turn can be over within one µs of the clock.
+    const clock = new (class extends NodeTimerClock {
+      private turns = 0;
+      override defer(fn: () => void) {
+        return this.turns++ % 2 === 0 ? ManualClock.prototype.setTimeout.call(this, fn, 0) : super.defer(fn);
+      }
+    })();
+    const h = harness(clock);
+    const edges = edgeTrain(patternBits(26), { startUs: clock.monotonicUs() + 100, periodUs: 2_000, widthUs: 50 });
+    h.play(edges);
+    clock.requestedMs.length = 0;
+    for (let i = 0; i < 1_000 && h.frames.length === 0; i++) clock.advanceUs(10);
+    expect(h.frames).toHaveLength(1);
+    const delayUs = h.emittedAtUs[0]! - edges.at(-1)!.timeUs;
+    expect(delayUs).toBeGreaterThanOrEqual(5_000);
+    expect(delayUs).toBeLessThanOrEqual(5_020);
+    expect(clock.requestedMs.filter((ms) => !Number.isInteger(ms))).toEqual([]);
+  });
 });
