@@ -44,7 +44,7 @@ export function parseEventTypes(list: string | undefined): ReadonlySet<string> |
 /** Each stream holds a socket and a listener; a controller serves a few consoles, not a crowd. */
 export const MAX_EVENT_STREAMS = 32;
 /** The type filter of each open stream (undefined: all types), per event source (one daemon, or one test harness). */
-const openStreams = new WeakMap<EventEmitter, Map<object, ReadonlySet<string> | undefined>>();
+const openStreams = new WeakMap<EventEmitter, Map<Response, ReadonlySet<string> | undefined>>();
 
 /**
  * Whether an open stream of `events` would send an event of this type. A batch of 100,000
@@ -87,15 +87,14 @@ export function serveEventStream(res: Response, req: Request, opts: EventStreamO
   };
   timer = clock.setTimeout(beat, heartbeatMs);
   events.on(JOURNAL_EVENT, onJournal);
-  const stream = {};
-  open.set(stream, types);
+  open.set(res, types);
 
   let closed = false;
   const close = (): void => {
     if (closed) return;
     closed = true;
     events.off(JOURNAL_EVENT, onJournal);
-    open.delete(stream);
+    open.delete(res);
     if (timer !== undefined) clock.clearTimeout(timer);
   };
   res.on('close', close);

@@ -1,4 +1,4 @@
-import { IDENTIFIER_TYPES, IDENTIFIER_TYPE_NAMES, type IdentifierType } from '../access/identifier-key.ts';
+import { IDENTIFIER_TYPES, IDENTIFIER_TYPE_NAMES, TYPE_CODE, type IdentifierType } from '../access/identifier-key.ts';
 import { LOCK_SCOPE_NAMES } from '../access/lock-scope.ts';
 import type { Db } from './database.ts';
 
@@ -120,9 +120,8 @@ function chunkNumber(type: string, number: string): number | string {
 
 /** The PACKED_SQL of one entry. */
 function packedOf(e: IdentifierIndexEntry): number {
-  const type = (PACKED_TYPES as readonly string[]).indexOf(e.type);
   const lock = (PACKED_LOCKS as readonly string[]).indexOf(e.lock);
-  return (type < 0 ? UNKNOWN : type) + 16 * (lock < 0 ? 3 : lock) + (e.enabled === 1 ? ENABLED_BIT : 0) + (e.hasPin === 1 ? HAS_PIN_BIT : 0);
+  return (TYPE_CODE[e.type as IdentifierType] ?? UNKNOWN) + 16 * (lock < 0 ? 3 : lock) + (e.enabled === 1 ? ENABLED_BIT : 0) + (e.hasPin === 1 ? HAS_PIN_BIT : 0);
 }
 
 /**

@@ -96,9 +96,8 @@ interface OpenFrame {
   lastLine: EdgeEvent['line'];
   lastWindowUs: number;
   readonly intervalsUs: number[];
+  /** The last edge plus the silence that ends the frame after it (kept by arm). */
   deadlineUs: number;
-  /** The silence that ends the frame after its last edge, for the intervals seen so far (kept by arm). */
-  timeoutUs: number;
   /** Edges' delivery lags, kept while they can still fall inside a silence window (the ceiling). */
   readonly deliveries: Delivery[];
   /** Largest delivery lag of the edges inside the silence window before the last edge (kept by arm). */
@@ -191,7 +190,6 @@ export class FrameAssembler {
         lastWindowUs: windowUs,
         intervalsUs: [],
         deadlineUs: e.timeUs,
-        timeoutUs: 0,
         deliveries: [{ timeUs: e.timeUs, lagUs }],
         lagUs: 0,
         discarded: e.timeUs <= this.closedDeadlineUs,
@@ -250,7 +248,6 @@ export class FrameAssembler {
 
   private arm(f: OpenFrame): void {
     const timeoutUs = silenceTimeoutUs(f.intervalsUs, this.silence);
-    f.timeoutUs = timeoutUs;
     f.deadlineUs = f.lastEdgeUs + timeoutUs;
     while ((f.deliveries[0]?.timeUs ?? Infinity) < f.lastEdgeUs - this.ceilingUs) f.deliveries.shift();
     f.lagUs = 0;
@@ -268,7 +265,7 @@ export class FrameAssembler {
     this.cancelTimer();
     // remaining = deadline − now: with late delivery part of the silence has already elapsed.
     // An edge clock ahead of ours is clamped to a full wait so the frame still ends.
-    const waitUs = f.timeoutUs + f.lagUs;
+    const waitUs = f.deadlineUs - f.lastEdgeUs + f.lagUs;
     const remainingUs = Math.min(waitUs, Math.max(0, f.deadlineUs + f.lagUs - this.clock.monotonicUs()));
     if (exact) this.timer = this.clock.setTimeout(this.fire, remainingUs / 1000);
     else if (remainingUs < 1000) this.timer = this.clock.defer(this.fire);
@@ -280,7 +277,7 @@ export class FrameAssembler {
     const f = this.frame;
     if (f === null) return;
     const remainingUs = f.deadlineUs + f.lagUs - this.clock.monotonicUs();
-    if (remainingUs > 0 && remainingUs <= f.timeoutUs + f.lagUs) {
+    if (remainingUs > 0 && remainingUs <= f.deadlineUs - f.lastEdgeUs + f.lagUs) {
       // Woken early: by design (schedule), or by a timer set while the loop's cached clock was
       // stale. Turns in which no time passes (a test clock) fall back to an exact timer; one turn
       // alone proves nothing: a real loop turn can take under the clock's 1 µs, and an exact
